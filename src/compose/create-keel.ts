@@ -1,0 +1,148 @@
+// The composition root: config in, a wired gateway and HTTP server out.
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import type { KeelConfig } from '../config/index.js';
+import { Gateway } from '../gateway/gateway.js';
+import { buildServer, type EdgeServer } from '../http/server.js';
+import { BreakerRegistry } from '../reliability/breaker-registry.js';
+import { Executor } from '../reliability/executor.js';
+import { LatencyTracker } from '../routing/latency-tracker.js';
+import { targetKey, type ModelRoute, type RouteCatalog } from '../routing/plan-route.js';
+import { ErrorCodes, KeelError, systemClock, type Clock } from '../spec/index.js';
+import { EventBus } from '../telemetry/event-bus.js';
+import { subscribeRequestLogger } from '../telemetry/request-logger.js';
+import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
+
+export interface KeelOptions {
+  config: Readonly<KeelConfig>;
+  clock?: Clock | undefined;
+  random?: (() => number) | undefined;
+  logger?: Logger | undefined;
+  dispatcherFactory?: DispatcherFactory | undefined;
+}
+
+export interface Keel {
+  config: Readonly<KeelConfig>;
+  gateway: Gateway;
+  events: EventBus;
+  breakers: BreakerRegistry;
+  server: EdgeServer;
+  logger: Logger;
+  /** Starts listening; returns the base URL. */
+  listen(options?: { port?: number; host?: string }): Promise<string>;
+  /**
+   * Graceful stop: refuse new requests, let in-flight ones finish for up to `graceMs`, then cut
+   * the rest with KEEL_SHUTTING_DOWN and close upstream pools.
+   */
+  close(graceMs?: number): Promise<{ drained: boolean }>;
+}
+
+function buildCatalog(config: Readonly<KeelConfig>): RouteCatalog {
+  const models = new Map<string, ModelRoute>();
+  for (const model of config.models) {
+    models.set(model.name, {
+      name: model.name,
+      strategy: model.strategy,
+      targets: model.targets.map((target) => ({
+        providerId: target.provider,
+        modelId: target.model,
+        weight: target.weight,
+        key: targetKey(target.provider, target.model),
+      })),
+    });
+  }
+  const directProviders = new Set(
+    config.server.allowDirectModels ? config.providers.map((provider) => provider.id) : [],
+  );
+  return { models, directProviders };
+}
+
+/** Wires every part of Keel from a validated config. */
+export function createKeel(options: KeelOptions): Keel {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const random = options.random ?? Math.random;
+  const logger = options.logger ?? pino({ level: config.logging.level, base: { service: 'keel' } });
+  const events = new EventBus({
+    onSubscriberError: (error, type) =>
+      logger.error({ err: error, event: type }, 'telemetry subscriber failed'),
+  });
+  subscribeRequestLogger(events, logger);
+  const breakers = new BreakerRegistry({
+    settings: config.reliability.circuitBreaker,
+    clock,
+    onTransition: (transition) => events.emit('breaker:transition', transition),
+  });
+  const latency = new LatencyTracker();
+  const chatModels = createChatModels({
+    providers: config.providers,
+    clock,
+    dispatcherFactory: options.dispatcherFactory,
+  });
+  const { retry } = config.reliability;
+  const executor = new Executor({
+    models: chatModels.models,
+    breakers,
+    latency,
+    clock,
+    random,
+    settings: {
+      maxAttempts: retry.maxAttempts,
+      initialDelayMs: retry.initialDelayMs,
+      maxDelayMs: retry.maxDelayMs,
+      maxRetryAfterMs: retry.maxRetryAfterMs,
+      attemptTimeoutMs: config.reliability.attemptTimeoutMs,
+      ttftMs: config.reliability.ttftMs,
+      idleMs: config.reliability.idleMs,
+    },
+    onAttempt: (event) => events.emit('attempt:end', event),
+  });
+  const gateway = new Gateway({
+    catalog: buildCatalog(config),
+    executor,
+    breakers,
+    latency,
+    events,
+    clock,
+    random,
+    timeoutMs: config.reliability.timeoutMs,
+  });
+  const server = buildServer({ config, gateway, logger });
+  let closing: Promise<{ drained: boolean }> | undefined;
+
+  return {
+    config,
+    gateway,
+    events,
+    breakers,
+    server,
+    logger,
+    listen: async (listenOptions = {}) => {
+      await server.app.listen({
+        port: listenOptions.port ?? config.server.port,
+        host: listenOptions.host ?? config.server.host,
+      });
+      const address = server.app.server.address() as AddressInfo;
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      return `http://${host}:${address.port}`;
+    },
+    close: (graceMs = config.server.shutdownGraceMs) => {
+      closing ??= (async () => {
+        const closed = server.app.close();
+        const drained = await server.inFlight.drain(graceMs);
+        if (!drained) {
+          server.inFlight.abortAll(
+            new KeelError({ code: ErrorCodes.shuttingDown, status: 503, message: 'Keel is shutting down' }),
+          );
+          // Give the aborted streams a moment to write their error events.
+          await server.inFlight.drain(1000);
+          server.app.server.closeAllConnections();
+        }
+        await closed;
+        await chatModels.close();
+        return { drained };
+      })();
+      return closing;
+    },
+  };
+}

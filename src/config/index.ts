@@ -1,0 +1,4 @@
+// Config: schema, loading, the demo default.
+export * from './schema.js';
+export * from './load-config.js';
+export { demoConfig } from './demo-config.js';

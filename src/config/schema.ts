@@ -1,0 +1,233 @@
+// The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
+import { z } from 'zod';
+
+const id = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]*$/,
+    'use letters, digits, "_", "." or "-", starting with a letter or digit',
+  );
+
+const milliseconds = z.number().int().nonnegative();
+
+const headers = z.record(z.string(), z.string()).optional().describe('Extra headers sent with every call.');
+
+const httpProviderFields = {
+  id: id.describe('Name used by model targets and in telemetry.'),
+  apiKey: z.string().optional().describe('Secret; write "${ENV_VAR}" to read it from the environment.'),
+  headers,
+  connections: z.number().int().positive().default(256).describe('Keep-alive connections to this upstream.'),
+};
+
+export const openAIProviderSchema = z.strictObject({
+  ...httpProviderFields,
+  type: z.literal('openai'),
+  baseUrl: z
+    .url()
+    .default('https://api.openai.com/v1')
+    .describe('Any OpenAI-compatible base URL, ending in /v1.'),
+});
+
+export const anthropicProviderSchema = z.strictObject({
+  ...httpProviderFields,
+  type: z.literal('anthropic'),
+  baseUrl: z.url().default('https://api.anthropic.com'),
+  anthropicVersion: z.string().default('2023-06-01'),
+  defaultMaxTokens: z
+    .number()
+    .int()
+    .positive()
+    .default(4096)
+    .describe('Anthropic requires max_tokens; used when the client sends none.'),
+});
+
+export const geminiProviderSchema = z.strictObject({
+  ...httpProviderFields,
+  type: z.literal('gemini'),
+  baseUrl: z.url().default('https://generativelanguage.googleapis.com'),
+});
+
+export const huggingFaceProviderSchema = z.strictObject({
+  ...httpProviderFields,
+  type: z.literal('huggingface'),
+  baseUrl: z.url().optional().describe('Default: the HF router for api "chat"; required for api "generate".'),
+  api: z.enum(['chat', 'generate']).default('chat'),
+  promptTemplate: z.enum(['mistral', 'chatml', 'llama3', 'plain']).default('mistral'),
+});
+
+export const mockErrorKinds = ['429', '500', '503', 'timeout', 'reset', 'cut'] as const;
+export type MockErrorKind = (typeof mockErrorKinds)[number];
+
+export const mockProviderSchema = z.strictObject({
+  id,
+  type: z.literal('mock'),
+  latencyMs: z
+    .strictObject({ p50: milliseconds, p99: milliseconds })
+    .refine((latency) => latency.p99 >= latency.p50, { message: 'p99 must be at least p50' })
+    .default({ p50: 300, p99: 1500 })
+    .describe('Log-normal latency of a whole answer; a stream spreads it over its chunks.'),
+  errorRate: z.number().min(0).max(1).default(0).describe('Share of calls that fail, 0..1.'),
+  errorKinds: z
+    .array(z.enum(mockErrorKinds))
+    .min(1)
+    .default([...mockErrorKinds])
+    .describe('Failures to draw from when a call fails.'),
+  retryAfterMs: milliseconds.default(1000).describe('Retry-After sent with simulated 429s.'),
+  seed: z.number().int().optional().describe('Makes latencies, failures and answers repeatable.'),
+  outputTokens: z.number().int().positive().default(40).describe('Typical answer length in tokens.'),
+  script: z
+    .array(z.enum(['ok', ...mockErrorKinds]))
+    .optional()
+    .describe('Outcomes to play in order, one per call, before falling back to errorRate.'),
+});
+
+export const providerSchema = z.discriminatedUnion('type', [
+  openAIProviderSchema,
+  anthropicProviderSchema,
+  geminiProviderSchema,
+  huggingFaceProviderSchema,
+  mockProviderSchema,
+]);
+
+export const retrySchema = z.strictObject({
+  maxAttempts: z.number().int().min(1).max(10).default(2).describe('Calls per target, the first included.'),
+  initialDelayMs: milliseconds.default(200),
+  maxDelayMs: milliseconds.default(5000),
+  maxRetryAfterMs: milliseconds
+    .default(10_000)
+    .describe('Longest Retry-After honoured; a longer one fails over instead of waiting.'),
+});
+
+export const circuitBreakerSchema = z.strictObject({
+  consecutiveFailures: z.number().int().positive().default(5),
+  errorRateThreshold: z.number().gt(0).max(1).default(0.5),
+  minimumRequests: z.number().int().positive().default(10),
+  windowMs: z.number().int().positive().default(60_000),
+  cooldownMs: z.number().int().positive().default(30_000),
+  halfOpenProbes: z.number().int().positive().default(1).describe('Calls let through while half-open.'),
+});
+
+export const reliabilitySchema = z.strictObject({
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe('Total deadline per request, all attempts.'),
+  attemptTimeoutMs: z.number().int().positive().optional().describe('Deadline per attempt; default: none.'),
+  ttftMs: z.number().int().positive().optional().describe('Streams: deadline for the first token.'),
+  idleMs: z.number().int().positive().optional().describe('Streams: longest silence between chunks.'),
+  retry: retrySchema.prefault({}),
+  circuitBreaker: circuitBreakerSchema.prefault({}),
+});
+
+export const targetSchema = z.strictObject({
+  provider: id,
+  model: z.string().min(1),
+  weight: z.number().positive().default(1).describe('Share of traffic under the weighted strategy.'),
+});
+
+export const modelSchema = z.strictObject({
+  name: z.string().min(1).describe('The alias clients send as "model".'),
+  strategy: z.enum(['fallback', 'weighted', 'least-latency']).default('fallback'),
+  targets: z.array(targetSchema).min(1),
+});
+
+export const routeSchema = z.strictObject({
+  path: z.string().regex(/^\/[A-Za-z0-9/_-]*$/, 'a URL path such as "/qa"'),
+  model: z.string().min(1),
+  system: z.string().optional(),
+  template: z.string().min(1).describe('Prompt with {{variable}} placeholders filled from the JSON body.'),
+  maxTokens: z.number().int().positive().optional(),
+  temperature: z.number().min(0).max(2).optional(),
+  description: z.string().optional(),
+});
+
+export const serverSchema = z.strictObject({
+  port: z.number().int().min(0).max(65_535).default(8080),
+  host: z.string().default('127.0.0.1'),
+  bodyLimitBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
+  shutdownGraceMs: milliseconds
+    .default(10_000)
+    .describe('How long in-flight requests may finish on SIGTERM.'),
+  allowDirectModels: z.boolean().default(true).describe('Accept "provider/model" as well as aliases.'),
+});
+
+export const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export const configSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    server: serverSchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+    providers: z.array(providerSchema).min(1),
+    models: z.array(modelSchema).default([]),
+    reliability: reliabilitySchema.prefault({}),
+    routes: z.array(routeSchema).default([]),
+  })
+  .superRefine((config, context) => {
+    const providerIds = new Set<string>();
+    config.providers.forEach((provider, index) => {
+      if (providerIds.has(provider.id)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['providers', index, 'id'],
+          input: provider.id,
+          message: 'duplicate provider id; give each provider its own id',
+        });
+      }
+      providerIds.add(provider.id);
+    });
+    const modelNames = new Set<string>();
+    config.models.forEach((model, modelIndex) => {
+      if (modelNames.has(model.name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['models', modelIndex, 'name'],
+          input: model.name,
+          message: 'duplicate model name; each alias must be unique',
+        });
+      }
+      modelNames.add(model.name);
+      model.targets.forEach((target, targetIndex) => {
+        if (!providerIds.has(target.provider)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['models', modelIndex, 'targets', targetIndex, 'provider'],
+            input: target.provider,
+            message: `no provider has this id; use one of: ${[...providerIds].join(', ')}`,
+          });
+        }
+      });
+    });
+    const paths = new Set<string>();
+    config.routes.forEach((route, index) => {
+      if (paths.has(route.path) || route.path.startsWith('/v1/') || route.path.startsWith('/api/')) {
+        context.addIssue({
+          code: 'custom',
+          path: ['routes', index, 'path'],
+          input: route.path,
+          message: 'path is taken (duplicate, or under /v1/ or /api/); choose another',
+        });
+      }
+      paths.add(route.path);
+    });
+  });
+
+/** The config as written (before defaults). */
+export type KeelConfigInput = z.input<typeof configSchema>;
+/** The config after validation and defaults. */
+export type KeelConfig = z.output<typeof configSchema>;
+export type ProviderConfig = KeelConfig['providers'][number];
+export type MockProviderConfig = z.output<typeof mockProviderSchema>;
+export type ModelConfig = KeelConfig['models'][number];
+export type RouteConfig = KeelConfig['routes'][number];
+export type ReliabilityConfig = KeelConfig['reliability'];
+export type RetryConfig = ReliabilityConfig['retry'];
+export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];

@@ -1,0 +1,271 @@
+// The request path behind the HTTP edge: plan the route, run it under a deadline, account for it.
+import { performance } from 'node:perf_hooks';
+import {
+  toKeelError,
+  type ChatRequest,
+  type ChatResult,
+  type Clock,
+  type FinishReason,
+  type StreamPart,
+  type Usage,
+} from '../spec/index.js';
+import { planRoute, type RouteCatalog, type RoutePlan, type Target } from '../routing/plan-route.js';
+import type { LatencyTracker } from '../routing/latency-tracker.js';
+import type { BreakerRegistry } from '../reliability/breaker-registry.js';
+import { deadlineExceeded, ScopedAbort } from '../reliability/deadline.js';
+import { RequestFailedError, type ExecutionTally, type Executor } from '../reliability/executor.js';
+import type { EventBus } from '../telemetry/event-bus.js';
+import type { RequestEndEvent, RequestMetadata } from '../telemetry/events.js';
+
+export interface GatewayDependencies {
+  catalog: RouteCatalog;
+  executor: Executor;
+  breakers: BreakerRegistry;
+  latency: LatencyTracker;
+  events: EventBus;
+  clock: Clock;
+  random: () => number;
+  /** Total deadline per request, all attempts and backoff included. */
+  timeoutMs: number;
+}
+
+/** One client call as the edge hands it over. */
+export interface GatewayCall {
+  requestId: string;
+  model: string;
+  request: ChatRequest;
+  metadata: RequestMetadata;
+  /** Aborts when the client goes away. */
+  clientSignal?: AbortSignal | undefined;
+  /** performance.now() when the request arrived at the edge. */
+  arrivedAt: number;
+}
+
+/** What the edge needs to answer, and to close the books once the last byte is out. */
+interface Served {
+  target: Target;
+  providerType: string;
+  attempts: ExecutionTally['attempts'];
+  /** Keel's own time so far (ms): for the overhead response header. */
+  overheadMs(): number;
+}
+
+export interface CompletedCall extends Served {
+  result: ChatResult;
+  /** Call after the response was written (or failed to be). */
+  finish(error?: unknown): void;
+}
+
+export interface StreamingCall extends Served {
+  parts: AsyncIterable<StreamPart>;
+  /** Call once the stream ended, with the error if it broke. */
+  finish(summary: {
+    error?: unknown;
+    finishReason?: FinishReason;
+    usage?: Usage;
+    responseChars: number;
+  }): void;
+  /** Call when the first content byte was written to the client. */
+  markFirstByte(): void;
+}
+
+function promptChars(request: ChatRequest): number {
+  let chars = 0;
+  for (const message of request.messages) {
+    if (typeof message.content === 'string') chars += message.content.length;
+    else if (message.content !== null)
+      for (const part of message.content) if (part.type === 'text') chars += part.text.length;
+  }
+  return chars;
+}
+
+/**
+ * Runs chat calls through routing and the executor, and emits request:start and request:end.
+ * @example const call = await gateway.complete({ requestId, model: 'chat-default', request, metadata, arrivedAt })
+ */
+export class Gateway {
+  readonly #dependencies: GatewayDependencies;
+
+  constructor(dependencies: GatewayDependencies) {
+    this.#dependencies = dependencies;
+  }
+
+  get breakers(): BreakerRegistry {
+    return this.#dependencies.breakers;
+  }
+
+  get catalog(): RouteCatalog {
+    return this.#dependencies.catalog;
+  }
+
+  async complete(call: GatewayCall): Promise<CompletedCall> {
+    const run = this.#begin(call, false);
+    try {
+      const outcome = await this.#dependencies.executor.generate(run.plan.targets, call.request, {
+        requestId: call.requestId,
+        signal: run.scope.signal,
+        tally: run.tally,
+      });
+      run.scope.dispose();
+      const result = outcome.result;
+      return {
+        target: outcome.target,
+        providerType: outcome.providerType,
+        attempts: outcome.attempts,
+        result,
+        overheadMs: () => run.overheadMs(),
+        finish: (error) =>
+          this.#end(run, {
+            error,
+            target: outcome.target,
+            providerType: outcome.providerType,
+            servedModel: result.model,
+            finishReason: result.finishReason,
+            usage: result.usage,
+            responseChars: result.text?.length ?? 0,
+          }),
+      };
+    } catch (error) {
+      run.scope.dispose();
+      this.#end(run, { error });
+      throw error;
+    }
+  }
+
+  async stream(call: GatewayCall): Promise<StreamingCall> {
+    const run = this.#begin(call, true);
+    try {
+      const outcome = await this.#dependencies.executor.stream(run.plan.targets, call.request, {
+        requestId: call.requestId,
+        signal: run.scope.signal,
+        tally: run.tally,
+      });
+      let servedModel: string | undefined = outcome.target.modelId;
+      const parts = outcome.parts;
+      return {
+        target: outcome.target,
+        providerType: outcome.providerType,
+        attempts: outcome.attempts,
+        parts: (async function* () {
+          for await (const part of parts) {
+            if (part.type === 'response-metadata' && part.model !== undefined) servedModel = part.model;
+            yield part;
+          }
+        })(),
+        overheadMs: () => run.overheadMs(),
+        markFirstByte: () => {
+          run.firstByteAt ??= performance.now();
+        },
+        finish: (summary) => {
+          run.scope.dispose();
+          this.#end(run, {
+            ...summary,
+            target: outcome.target,
+            providerType: outcome.providerType,
+            servedModel,
+          });
+        },
+      };
+    } catch (error) {
+      run.scope.dispose();
+      this.#end(run, { error });
+      throw error;
+    }
+  }
+
+  #begin(call: GatewayCall, stream: boolean): Run {
+    const { events, clock, timeoutMs } = this.#dependencies;
+    const receivedAtMs = clock.now() - (performance.now() - call.arrivedAt);
+    const plan = planRoute({
+      model: call.model,
+      catalog: this.#dependencies.catalog,
+      random: this.#dependencies.random,
+      latencyMs: (key) => this.#dependencies.latency.get(key),
+    });
+    const scope = new ScopedAbort(call.clientSignal);
+    scope.after(timeoutMs, () => deadlineExceeded(timeoutMs));
+    const tally: ExecutionTally = { attempts: [], upstreamMs: 0, backoffMs: 0 };
+    const run: Run = {
+      call,
+      stream,
+      plan,
+      scope,
+      tally,
+      receivedAtMs,
+      firstByteAt: undefined,
+      overheadMs: () => Math.max(0, performance.now() - call.arrivedAt - tally.upstreamMs - tally.backoffMs),
+    };
+    if (events.has('request:start')) {
+      events.emit('request:start', {
+        requestId: call.requestId,
+        receivedAtMs,
+        requestedModel: call.model,
+        stream,
+        metadata: call.metadata,
+      });
+    }
+    return run;
+  }
+
+  #end(
+    run: Run,
+    outcome: {
+      error?: unknown;
+      target?: Target;
+      providerType?: string;
+      servedModel?: string | undefined;
+      finishReason?: FinishReason | undefined;
+      usage?: Usage | undefined;
+      responseChars?: number;
+    },
+  ): void {
+    const { events, breakers } = this.#dependencies;
+    if (!events.has('request:end')) return;
+    const { call, tally } = run;
+    const totalMs = performance.now() - call.arrivedAt;
+    const error = outcome.error === undefined ? undefined : toKeelError(outcome.error);
+    const lastAttempt = tally.attempts[tally.attempts.length - 1];
+    const target = outcome.target;
+    const event: RequestEndEvent = {
+      requestId: call.requestId,
+      receivedAtMs: run.receivedAtMs,
+      requestedModel: call.model,
+      stream: run.stream,
+      metadata: call.metadata,
+      status: error === undefined ? 200 : run.stream && target !== undefined ? 200 : error.status,
+      outcome: error === undefined ? 'ok' : 'error',
+      errorCode: error?.code,
+      errorMessage: error?.message,
+      providerId: target?.providerId ?? lastAttempt?.providerId,
+      providerType: outcome.providerType,
+      servedModel: outcome.servedModel,
+      finishReason: outcome.finishReason,
+      usage: outcome.usage,
+      totalMs,
+      upstreamMs: tally.upstreamMs,
+      overheadMs: Math.max(0, totalMs - tally.upstreamMs - tally.backoffMs),
+      ttftMs: run.firstByteAt === undefined ? undefined : run.firstByteAt - call.arrivedAt,
+      attempts: error instanceof RequestFailedError ? error.attempts : tally.attempts,
+      breakerStatus:
+        target !== undefined
+          ? breakers.status(target.key)
+          : lastAttempt === undefined
+            ? undefined
+            : breakers.status(lastAttempt.target),
+      promptChars: promptChars(call.request),
+      responseChars: outcome.responseChars ?? 0,
+    };
+    events.emit('request:end', event);
+  }
+}
+
+interface Run {
+  call: GatewayCall;
+  stream: boolean;
+  plan: RoutePlan;
+  scope: ScopedAbort;
+  tally: ExecutionTally;
+  receivedAtMs: number;
+  firstByteAt: number | undefined;
+  overheadMs(): number;
+}

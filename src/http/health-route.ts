@@ -1,0 +1,22 @@
+// GET /health: liveness, plus every target's circuit breaker.
+import type { FastifyInstance } from 'fastify';
+import type { Gateway } from '../gateway/gateway.js';
+
+export function registerHealthRoute(
+  app: FastifyInstance,
+  options: { gateway: Gateway; startedAt: number },
+): void {
+  app.get('/health', async (_request, reply) => {
+    const { gateway } = options;
+    const keys = new Set<string>();
+    for (const route of gateway.catalog.models.values())
+      for (const target of route.targets) keys.add(target.key);
+    const targets = [...keys].map((key) => gateway.breakers.snapshot(key));
+    const open = targets.filter((target) => target.status !== 'closed').length;
+    return reply.send({
+      status: open === 0 ? 'ok' : open === targets.length ? 'down' : 'degraded',
+      uptimeSeconds: Math.round((Date.now() - options.startedAt) / 1000),
+      targets,
+    });
+  });
+}

@@ -1,0 +1,107 @@
+// Builds the HTTP edge: fastify with Keel's body parsing, request ids, errors and routes.
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { KeelConfig } from '../config/index.js';
+import type { Gateway } from '../gateway/gateway.js';
+import { ErrorCodes, KeelError } from '../spec/index.js';
+import { registerChatRoutes } from './chat-routes.js';
+import { fromFrameworkError, sendError } from './edge-errors.js';
+import { registerHealthRoute } from './health-route.js';
+import { InFlight } from './in-flight.js';
+import { registerPromptRoutes } from './prompt-routes.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** performance.now() when the request reached Keel. */
+    arrivedAt: number;
+  }
+}
+
+export interface EdgeServer {
+  app: FastifyInstance;
+  inFlight: InFlight;
+}
+
+/**
+ * The fastify app serving the OpenAI-compatible API, prompt routes and health.
+ * @example const { app } = buildServer({ config, gateway, logger }); await app.listen({ port: 8080 })
+ */
+export function buildServer(options: {
+  config: Readonly<KeelConfig>;
+  gateway: Gateway;
+  logger: FastifyBaseLogger;
+}): EdgeServer {
+  const { config, gateway } = options;
+  const startedAt = Date.now();
+  const inFlight = new InFlight();
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: config.server.bodyLimitBytes,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    keepAliveTimeout: 65_000,
+  });
+  app.decorateRequest('arrivedAt', 0);
+  app.addHook('onRequest', (request, reply, done) => {
+    request.arrivedAt = performance.now();
+    reply.header('x-keel-request-id', String(request.id));
+    done();
+  });
+
+  // Any content type is read as JSON: curl's default form type and text/plain are common mistakes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(
+        new KeelError({
+          code: ErrorCodes.invalidJson,
+          status: 400,
+          message: 'The request body is empty; send a JSON object.',
+        }),
+      );
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const detail = error instanceof Error ? error.message : String(error);
+      done(
+        new KeelError({
+          code: ErrorCodes.invalidJson,
+          status: 400,
+          message: `The body is not valid JSON: ${detail}`,
+        }),
+      );
+    }
+  });
+
+  app.setErrorHandler((error, _request, reply) => {
+    const keelError = fromFrameworkError(error);
+    if (keelError.status >= 500 && keelError.code === ErrorCodes.internal) {
+      reply.log.error({ err: error, requestId: reply.request.id }, 'unexpected error');
+    }
+    return sendError(reply, keelError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new KeelError({
+        code: ErrorCodes.routeNotFound,
+        status: 404,
+        message: `No route ${request.method} ${request.url.split('?')[0]}. See docs/api.md for Keel's endpoints.`,
+      }),
+    ),
+  );
+
+  registerChatRoutes(app, { gateway, inFlight, startedAt });
+  registerPromptRoutes(app, { gateway, routes: config.routes, inFlight });
+  registerHealthRoute(app, { gateway, startedAt });
+  return { app, inFlight };
+}

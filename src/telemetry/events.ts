@@ -1,0 +1,87 @@
+// The typed events the request path emits; metrics, logs, traces and the store subscribe to them.
+import type { FinishReason, Usage } from '../spec/index.js';
+import type { BreakerTransition } from '../reliability/breaker-registry.js';
+
+/** Who asked, and under which experiment: carried from request headers into telemetry (seed 001). */
+export interface RequestMetadata {
+  environment?: string | undefined;
+  application?: string | undefined;
+  featureVersion?: string | undefined;
+  promptVersion?: string | undefined;
+  experimentId?: string | undefined;
+  variantId?: string | undefined;
+  user?: string | undefined;
+  /** The named prompt route, when the call came through one. */
+  route?: string | undefined;
+}
+
+/** One call to one target, or one target skipped because its breaker was open. */
+export interface AttemptRecord {
+  /** 1-based position among the request's attempts. */
+  index: number;
+  /** "provider/model". */
+  target: string;
+  providerId: string;
+  modelId: string;
+  outcome: 'ok' | 'error' | 'skipped';
+  startedAtMs: number;
+  /** Time waiting on the upstream (to the first part, for streams). */
+  durationMs: number;
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
+  upstreamStatus?: number | undefined;
+  /** Backoff slept after this attempt before the next one. */
+  backoffMs?: number | undefined;
+}
+
+export interface RequestStartEvent {
+  requestId: string;
+  receivedAtMs: number;
+  requestedModel: string;
+  stream: boolean;
+  metadata: RequestMetadata;
+}
+
+export interface AttemptEndEvent {
+  requestId: string;
+  attempt: AttemptRecord;
+}
+
+export interface RequestEndEvent {
+  requestId: string;
+  receivedAtMs: number;
+  requestedModel: string;
+  stream: boolean;
+  metadata: RequestMetadata;
+  /** HTTP status sent to the client (200 for a stream that started, even if it later broke). */
+  status: number;
+  outcome: 'ok' | 'error';
+  errorCode?: string | undefined;
+  errorMessage?: string | undefined;
+  providerId?: string | undefined;
+  providerType?: string | undefined;
+  /** Model id the provider reported serving. */
+  servedModel?: string | undefined;
+  finishReason?: FinishReason | undefined;
+  usage?: Usage | undefined;
+  /** Whole request, edge in to last byte out. */
+  totalMs: number;
+  /** Time spent waiting on upstreams, all attempts. */
+  upstreamMs: number;
+  /** Keel's own work: total minus upstream wait and backoff sleeps. */
+  overheadMs: number;
+  /** Streams: from request arrival to the first content byte sent. */
+  ttftMs?: number | undefined;
+  attempts: AttemptRecord[];
+  /** Breaker state of the target that served (or last failed). */
+  breakerStatus?: string | undefined;
+  promptChars: number;
+  responseChars: number;
+}
+
+export interface KeelEvents {
+  'request:start': RequestStartEvent;
+  'attempt:end': AttemptEndEvent;
+  'request:end': RequestEndEvent;
+  'breaker:transition': BreakerTransition;
+}
