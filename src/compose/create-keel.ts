@@ -138,6 +138,8 @@ export function createKeel(options: KeelOptions): Keel {
           await server.inFlight.drain(1000);
           server.app.server.closeAllConnections();
         }
+        // Keep-alive sockets of requests that finished during the drain would otherwise hold close().
+        server.app.server.closeIdleConnections();
         await closed;
         await chatModels.close();
         return { drained };

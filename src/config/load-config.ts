@@ -65,16 +65,32 @@ export function substituteEnv(
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = pathText(issue.path);
   const got = 'input' in issue && issue.input !== undefined ? `got ${JSON.stringify(issue.input)}; ` : '';
-  if (issue.code === 'unrecognized_keys') {
-    return `${where}: unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; remove it or check its spelling in docs/configuration.md`;
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `${where}: unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; remove it or check its spelling in docs/configuration.md`;
+    case 'invalid_type':
+      if (issue.input === undefined) {
+        return `${where}: required; add ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`} (see docs/configuration.md)`;
+      }
+      return `${where}: ${got}write a ${issue.expected} instead`;
+    case 'invalid_union': {
+      const discriminator = (issue as { discriminator?: string }).discriminator;
+      if (discriminator !== undefined) {
+        const value = (issue.input as Record<string, unknown> | undefined)?.[discriminator];
+        const field = issue.path.at(-1) === discriminator ? where : `${where}.${discriminator}`;
+        return `${field}: got ${JSON.stringify(value)}; use one of openai, anthropic, gemini, huggingface, mock`;
+      }
+      return `${where}: ${got}${issue.message}`;
+    }
+    case 'invalid_value':
+      return `${where}: ${got}use one of ${issue.values.map((value) => JSON.stringify(value)).join(', ')}`;
+    case 'too_small':
+      return `${where}: ${got}use ${issue.origin === 'array' ? 'a list of' : 'a value'} ${issue.inclusive === false ? 'above' : 'at least'} ${String(issue.minimum)}`;
+    case 'too_big':
+      return `${where}: ${got}use ${issue.origin === 'array' ? 'a list of' : 'a value'} ${issue.inclusive === false ? 'below' : 'at most'} ${String(issue.maximum)}`;
+    default:
+      return `${where}: ${got}${issue.message}`;
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return `${where}: required; add ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`} (see docs/configuration.md)`;
-  }
-  if (issue.code === 'invalid_union' && 'note' in issue && issue.note === 'No matching discriminator') {
-    return `${where}.type: ${got}use one of openai, anthropic, gemini, huggingface, mock`;
-  }
-  return `${where}: ${got}${issue.message}`;
 }
 
 /** Validates an already-parsed config object. Throws ConfigError listing every problem. */

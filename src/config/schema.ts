@@ -174,6 +174,13 @@ export const configSchema = z
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
     config.providers.forEach((provider, index) => {
+      if (provider.type === 'huggingface' && provider.api === 'generate' && provider.baseUrl === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['providers', index, 'baseUrl'],
+          message: 'api "generate" talks to a text-generation-inference server; set baseUrl to its root URL',
+        });
+      }
       if (providerIds.has(provider.id)) {
         context.addIssue({
           code: 'custom',

@@ -1,7 +1,7 @@
 // Builds the HTTP edge: fastify with Keel's body parsing, request ids, errors and routes.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { KeelConfig } from '../config/index.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { ErrorCodes, KeelError } from '../spec/index.js';
@@ -37,7 +37,8 @@ export function buildServer(options: {
   const inFlight = new InFlight();
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // One log line per request comes from the telemetry path, not from fastify.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.server.bodyLimitBytes,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];

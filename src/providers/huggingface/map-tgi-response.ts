@@ -1,12 +1,5 @@
-// text-generation-inference answers (JSON, stream events, error statuses) -> neutral results.
-import {
-  ErrorCodes,
-  KeelError,
-  type ChatResult,
-  type FinishReason,
-  type StreamPart,
-  type Usage,
-} from '../../spec/index.js';
+// text-generation-inference answers (JSON and stream events) -> neutral results.
+import type { ChatResult, FinishReason, StreamPart, Usage } from '../../spec/index.js';
 import { asArray, asNumber, asRecord, asString, type JsonRecord } from '../shared/read-json.js';
 import { badResponse } from '../shared/upstream-errors.js';
 
@@ -86,21 +79,4 @@ export function mapTgiStreamEvent(event: JsonRecord, prompt: string, parts: Stre
     parts.push({ type: 'finish', finishReason: mapTgiFinishReason(details.finish_reason) });
     parts.push({ type: 'usage', usage: mapTgiUsage(details, prompt) });
   }
-}
-
-/**
- * Corrects mapHttpError for TGI's statuses: 424 is TGI's "generation error" (the model shard
- * failed mid-generation), a server fault worth retrying, not a bad request. Other errors pass.
- */
-export function mapTgiError(error: unknown): unknown {
-  if (!(error instanceof KeelError) || error.upstreamStatus !== 424) return error;
-  return new KeelError({
-    code: ErrorCodes.upstreamServerError,
-    status: 502,
-    retryable: true,
-    message: error.message,
-    upstreamStatus: error.upstreamStatus,
-    retryAfterMs: error.retryAfterMs,
-    cause: error,
-  });
 }

@@ -10,7 +10,7 @@ import {
 import { asRecord } from '../shared/read-json.js';
 import { badResponse, extractErrorMessage, streamInterrupted } from '../shared/upstream-errors.js';
 import { convertToTgiRequest, type TgiRequest } from './convert-to-tgi-request.js';
-import { mapTgiError, mapTgiResponse, mapTgiStreamEvent } from './map-tgi-response.js';
+import { mapTgiResponse, mapTgiStreamEvent } from './map-tgi-response.js';
 import type { PromptTemplate } from './render-chat-template.js';
 
 export interface TgiChatModelSettings extends HttpProviderSettings {
@@ -48,8 +48,6 @@ export class TgiChatModel implements ChatModel {
       headers: this.#headers,
       body,
       signal: options.signal,
-    }).catch((error: unknown) => {
-      throw mapTgiError(error);
     });
     return mapTgiResponse(answer, {
       providerId: this.providerId,
@@ -67,8 +65,6 @@ export class TgiChatModel implements ChatModel {
       headers: this.#headers,
       body,
       signal: options.signal,
-    }).catch((error: unknown) => {
-      throw mapTgiError(error);
     });
     return this.#parts(events, body.inputs);
   }

@@ -59,7 +59,8 @@ export function mapOpenAIResponse(providerId: string, body: unknown, requestedMo
     throw badResponse(providerId, 'no choices[0].message in the completion');
   }
   return {
-    providerResponseId: asString(response.id),
+    // TGI-backed servers send "id": ""; an empty id is no id.
+    providerResponseId: asString(response.id) || undefined,
     model: asString(response.model) ?? requestedModel,
     text: asString(message.content) ?? null,
     toolCalls: mapToolCalls(message.tool_calls),

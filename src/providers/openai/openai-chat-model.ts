@@ -78,7 +78,7 @@ export class OpenAIChatModel implements ChatModel {
         first = false;
         yield {
           type: 'response-metadata',
-          providerResponseId: typeof chunk.id === 'string' ? chunk.id : undefined,
+          providerResponseId: typeof chunk.id === 'string' && chunk.id !== '' ? chunk.id : undefined,
           model: typeof chunk.model === 'string' ? chunk.model : undefined,
         };
       }

@@ -27,6 +27,30 @@ export function parseRetryAfterMs(headers: HeaderBag, nowMs: number = Date.now()
   return Math.max(0, date - nowMs);
 }
 
+/**
+ * A wait the provider put in its error body rather than a header: Google's RetryInfo
+ * (`error.details[].retryDelay: "34s"`) and TGI's model-loading `estimated_time` (seconds).
+ */
+export function retryAfterFromBodyMs(bodyText: string): number | undefined {
+  if (!bodyText.includes('retryDelay') && !bodyText.includes('estimated_time')) return undefined;
+  try {
+    const body = JSON.parse(bodyText) as {
+      estimated_time?: unknown;
+      error?: { details?: { retryDelay?: unknown }[] };
+    };
+    if (typeof body.estimated_time === 'number' && body.estimated_time >= 0)
+      return body.estimated_time * 1000;
+    for (const detail of body.error?.details ?? []) {
+      const match =
+        typeof detail.retryDelay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(detail.retryDelay) : null;
+      if (match?.[1] !== undefined) return Number(match[1]) * 1000;
+    }
+  } catch {
+    // Not JSON: no wait to read.
+  }
+  return undefined;
+}
+
 /** Pulls a human-readable message out of a provider's error body, whatever its shape. */
 export function extractErrorMessage(bodyText: string): string {
   const trimmed = bodyText.trim();
@@ -65,7 +89,7 @@ export function mapHttpError(input: HttpErrorInput): KeelError {
   const { providerId, status } = input;
   const detail = extractErrorMessage(input.bodyText);
   const message = `${providerId} answered HTTP ${status}${detail === '' ? '' : `: ${detail}`}`;
-  const retryAfterMs = parseRetryAfterMs(input.headers, input.nowMs);
+  const retryAfterMs = parseRetryAfterMs(input.headers, input.nowMs) ?? retryAfterFromBodyMs(input.bodyText);
   const common = { message, upstreamStatus: status, retryAfterMs };
   if (status === 429) {
     return new KeelError({ ...common, code: ErrorCodes.upstreamRateLimited, status: 429, retryable: true });
@@ -76,7 +100,8 @@ export function mapHttpError(input: HttpErrorInput): KeelError {
   if (status === 529 || status === 503) {
     return new KeelError({ ...common, code: ErrorCodes.upstreamOverloaded, status: 503, retryable: true });
   }
-  if (status >= 500) {
+  // 424: text-generation-inference's "generation failed" (a shard broke mid-generation).
+  if (status >= 500 || status === 424) {
     return new KeelError({ ...common, code: ErrorCodes.upstreamServerError, status: 502, retryable: true });
   }
   if (status === 401 || status === 403) {

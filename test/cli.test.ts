@@ -1,0 +1,132 @@
+// The `keel` command as users run it: start with a config, serve, stop on SIGTERM with exit 0; check-config.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { textReader } from './support/read-body.js';
+
+const cli = join(import.meta.dirname, '../src/cli/keel.ts');
+
+function runKeel(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env: { ...process.env, ...env, KEEL_CONFIG: '', KEEL_PORT: '' },
+    stdio: 'pipe',
+  });
+}
+
+async function runToEnd(args: string[], env: Record<string, string> = {}) {
+  const child = runKeel(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  return { code, stdout, stderr };
+}
+
+/** Waits for the "listening" log line and returns the URL it names. */
+async function waitForUrl(child: ChildProcessWithoutNullStreams): Promise<string> {
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 15_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match?.[1] !== undefined) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+    child.on('exit', () => reject(new Error(`exited early: ${output}`)));
+  });
+}
+
+function writeConfig(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'keel-cli-')), 'keel.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('keel CLI', () => {
+  it('starts the built-in demo without a config and serves chat completions', async () => {
+    const child = runKeel(['start', '--port', '0']);
+    try {
+      const url = await waitForUrl(child);
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'chat-fast', messages: [{ role: 'user', content: 'hello' }] }),
+      });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { choices: { message: { content: string } }[] };
+      expect(body.choices[0]?.message.content.length).toBeGreaterThan(0);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+
+  it('finishes an in-flight stream on SIGTERM, then exits 0', async () => {
+    const config = writeConfig(`
+providers:
+  - { id: sim, type: mock, latencyMs: { p50: 1200, p99: 1200 }, outputTokens: 12, seed: 3 }
+models:
+  - { name: chat-default, targets: [ { provider: sim, model: sim-1 } ] }
+`);
+    const child = runKeel(['start', '--config', config, '--port', '0']);
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const url = await waitForUrl(child);
+    const response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'chat-default',
+        stream: true,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const reader = textReader(response);
+    let body = (await reader.next()) ?? '';
+    child.kill('SIGTERM');
+    body += await reader.rest();
+    expect(body.trim().endsWith('data: [DONE]')).toBe(true);
+    expect(body).toContain('"finish_reason":"stop"');
+    expect(await exited).toBe(0);
+  });
+
+  it('stops the start with a message naming the option, the value and the fix', async () => {
+    const config = writeConfig(`
+providers:
+  - { id: primary, type: opneai, apiKey: "\${KEEL_TEST_MISSING_KEY}" }
+reliability: { timeoutMs: -5 }
+`);
+    const { code, stderr } = await runToEnd(['start', '--config', config]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('providers[0].apiKey: environment variable KEEL_TEST_MISSING_KEY is not set');
+    expect(stderr).toContain(
+      'providers[0].type: got "opneai"; use one of openai, anthropic, gemini, huggingface, mock',
+    );
+    expect(stderr).toContain('reliability.timeoutMs: got -5');
+  });
+
+  it('check-config reports a valid file and what it defines', async () => {
+    const config = writeConfig(`
+providers:
+  - { id: primary, type: openai, baseUrl: "http://127.0.0.1:9101/v1", apiKey: "\${PRIMARY_KEY}" }
+  - { id: sim, type: mock }
+models:
+  - { name: chat-default, strategy: fallback, targets: [ { provider: primary, model: gpt-4o-mini }, { provider: sim, model: sim-1 } ] }
+`);
+    const { code, stdout } = await runToEnd(['check-config', config], { PRIMARY_KEY: 'sk-x' });
+    expect(code).toBe(0);
+    expect(stdout).toContain('valid');
+    expect(stdout).toContain('chat-default [fallback]');
+  });
+
+  it('rejects an unknown command with usage', async () => {
+    const { code, stderr } = await runToEnd(['launch']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('Unknown command "launch"');
+    expect(stderr).toContain('keel start');
+  });
+});

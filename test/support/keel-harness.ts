@@ -1,0 +1,58 @@
+// Boots a whole Keel in-process on a free loopback port, with the official OpenAI SDK as its client.
+import OpenAI from 'openai';
+import { pino } from 'pino';
+import { createKeel, type Keel } from '../../src/compose/create-keel.js';
+import { validateConfig, type KeelConfigInput } from '../../src/config/index.js';
+import type { Clock } from '../../src/spec/index.js';
+import type { RequestEndEvent } from '../../src/telemetry/events.js';
+
+export interface KeelHarness {
+  keel: Keel;
+  url: string;
+  client: OpenAI;
+  /** Every request:end event, in order. */
+  ended: RequestEndEvent[];
+  close(): Promise<void>;
+}
+
+/** A clock tests move by hand. `sleep` records the wait and resolves at once (rejects if aborted). */
+export class ManualClock implements Clock {
+  nowMs = Date.parse('2026-01-01T00:00:00Z');
+  readonly sleeps: number[] = [];
+  now(): number {
+    return this.nowMs;
+  }
+  advance(ms: number): void {
+    this.nowMs += ms;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
+    if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
+    return Promise.resolve();
+  }
+}
+
+export async function startKeel(
+  config: KeelConfigInput,
+  options: { clock?: Clock; random?: () => number } = {},
+): Promise<KeelHarness> {
+  const keel = createKeel({
+    config: validateConfig(config, { source: 'test', env: {} }),
+    clock: options.clock,
+    random: options.random,
+    logger: pino({ level: 'silent' }),
+  });
+  const ended: RequestEndEvent[] = [];
+  keel.events.on('request:end', (event) => ended.push(event));
+  const url = await keel.listen({ port: 0, host: '127.0.0.1' });
+  const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 15_000 });
+  return {
+    keel,
+    url,
+    client,
+    ended,
+    close: async () => {
+      await keel.close(2000);
+    },
+  };
+}
