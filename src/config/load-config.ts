@@ -72,7 +72,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       if (issue.input === undefined) {
         return `${where}: required; add ${issue.expected === 'array' ? 'a list' : `a ${issue.expected}`} (see docs/configuration.md)`;
       }
-      return `${where}: ${got}write a ${issue.expected} instead`;
+      return `${where}: ${got}write ${issue.expected === 'int' ? 'a whole number' : /^[aeiou]/.test(issue.expected) ? `an ${issue.expected}` : `a ${issue.expected}`} instead`;
     case 'invalid_union': {
       const discriminator = (issue as { discriminator?: string }).discriminator;
       if (discriminator !== undefined) {

@@ -51,19 +51,22 @@ export class BreakerRegistry {
     this.#onTransition = options.onTransition ?? (() => undefined);
   }
 
-  /** Asks to call `target` now; true means go ahead and `settle` it afterwards. */
-  admit(target: string): boolean {
+  /**
+   * Asks to call `target` now. Returns a ticket (the breaker generation) to hand back to `settle`
+   * when the call ends, or undefined when the breaker refuses the call.
+   */
+  admit(target: string): number | undefined {
     const state = this.#states.get(target) ?? closedBreaker;
-    if (state.status === 'closed') return true;
+    if (state.status === 'closed') return state.generation;
     const decision = admit(state, this.#clock.now(), this.#settings);
     this.#store(target, state, decision.state);
-    return decision.allowed;
+    return decision.allowed ? decision.state.generation : undefined;
   }
 
-  /** Records how an admitted call ended. */
-  settle(target: string, outcome: CallOutcome): void {
+  /** Records how an admitted call ended; `ticket` is what `admit` returned (default: now's generation). */
+  settle(target: string, outcome: CallOutcome, ticket?: number): void {
     const state = this.#states.get(target) ?? closedBreaker;
-    this.#store(target, state, settle(state, outcome, this.#clock.now(), this.#settings));
+    this.#store(target, state, settle(state, outcome, this.#clock.now(), this.#settings, ticket));
   }
 
   status(target: string): BreakerStatus {
@@ -71,11 +74,13 @@ export class BreakerRegistry {
   }
 
   trip(target: string, reason?: string): void {
-    this.#store(target, this.#states.get(target) ?? closedBreaker, trip(this.#clock.now(), reason));
+    const state = this.#states.get(target) ?? closedBreaker;
+    this.#store(target, state, trip(state, this.#clock.now(), reason));
   }
 
   reset(target: string, reason?: string): void {
-    this.#store(target, this.#states.get(target) ?? closedBreaker, reset(reason));
+    const state = this.#states.get(target) ?? closedBreaker;
+    this.#store(target, state, reset(state, reason));
   }
 
   snapshot(target: string): BreakerSnapshot {

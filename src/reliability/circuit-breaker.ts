@@ -32,6 +32,11 @@ export interface BreakerState {
   readonly probesInFlight: number;
   /** Why the breaker last changed state. */
   readonly reason: string;
+  /**
+   * Counts openings. A call carries the generation it was admitted in, so a late answer from
+   * before the breaker opened cannot close (or re-open) a half-open breaker.
+   */
+  readonly generation: number;
 }
 
 /** What became of a call the breaker let through. `neutral`: says nothing about the target's health. */
@@ -44,6 +49,7 @@ export const closedBreaker: BreakerState = {
   openedAtMs: undefined,
   probesInFlight: 0,
   reason: 'initial',
+  generation: 0,
 };
 
 const bucketsPerWindow = 10;
@@ -91,7 +97,7 @@ export function windowCounts(
   return { calls, failures };
 }
 
-function open(nowMs: number, reason: string): BreakerState {
+function open(state: BreakerState, nowMs: number, reason: string): BreakerState {
   return {
     status: 'open',
     consecutiveFailures: 0,
@@ -99,6 +105,7 @@ function open(nowMs: number, reason: string): BreakerState {
     openedAtMs: nowMs,
     probesInFlight: 0,
     reason,
+    generation: state.generation + 1,
   };
 }
 
@@ -123,17 +130,22 @@ export function admit(
   return { allowed: true, state: { ...state, probesInFlight: state.probesInFlight + 1 } };
 }
 
-/** The state after a call the breaker let through has ended. */
+/**
+ * The state after a call the breaker let through has ended. `admittedIn` is the generation the
+ * call was admitted in; answers from an older generation change nothing.
+ */
 export function settle(
   state: BreakerState,
   outcome: CallOutcome,
   nowMs: number,
   settings: BreakerSettings,
+  admittedIn: number = state.generation,
 ): BreakerState {
-  if (state.status === 'open') return state; // a late answer from before the breaker opened
+  if (state.status === 'open' || admittedIn !== state.generation) return state; // a late answer
   if (state.status === 'half-open') {
-    if (outcome === 'success') return { ...closedBreaker, reason: 'probe succeeded' };
-    if (outcome === 'failure') return open(nowMs, 'probe failed');
+    if (outcome === 'success')
+      return { ...closedBreaker, reason: 'probe succeeded', generation: state.generation };
+    if (outcome === 'failure') return open(state, nowMs, 'probe failed');
     return { ...state, probesInFlight: Math.max(0, state.probesInFlight - 1) };
   }
   if (outcome === 'neutral') return state;
@@ -141,22 +153,22 @@ export function settle(
   if (outcome === 'success') return { ...state, consecutiveFailures: 0, buckets };
   const consecutiveFailures = state.consecutiveFailures + 1;
   if (consecutiveFailures >= settings.consecutiveFailures) {
-    return open(nowMs, `${consecutiveFailures} consecutive failures`);
+    return open(state, nowMs, `${consecutiveFailures} consecutive failures`);
   }
   const next: BreakerState = { ...state, consecutiveFailures, buckets };
   const { calls, failures } = windowCounts(next, nowMs, settings);
   if (calls >= settings.minimumRequests && failures / calls >= settings.errorRateThreshold) {
-    return open(nowMs, `error rate ${Math.round((failures / calls) * 100)}% over ${calls} calls`);
+    return open(state, nowMs, `error rate ${Math.round((failures / calls) * 100)}% over ${calls} calls`);
   }
   return next;
 }
 
 /** Opens the breaker by hand (control API), whatever its state. */
-export function trip(nowMs: number, reason = 'tripped by an operator'): BreakerState {
-  return open(nowMs, reason);
+export function trip(state: BreakerState, nowMs: number, reason = 'tripped by an operator'): BreakerState {
+  return open(state, nowMs, reason);
 }
 
-/** Closes the breaker by hand (control API). */
-export function reset(reason = 'reset by an operator'): BreakerState {
-  return { ...closedBreaker, reason };
+/** Closes the breaker by hand (control API); calls admitted before it no longer count. */
+export function reset(state: BreakerState, reason = 'reset by an operator'): BreakerState {
+  return { ...closedBreaker, reason, generation: state.generation + 1 };
 }

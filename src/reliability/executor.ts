@@ -112,7 +112,7 @@ export class Executor {
       return model.generate(request, { modelId: target.modelId, signal: scope.signal });
     });
     found.scope.dispose();
-    this.#dependencies.breakers.settle(found.target.key, 'success');
+    this.#dependencies.breakers.settle(found.target.key, 'success', found.ticket);
     return {
       ...context.tally,
       result: found.value,
@@ -150,17 +150,17 @@ export class Executor {
       ...context.tally,
       target: found.target,
       providerType: found.model.providerType,
-      parts: this.#continue(found.value.head, found.value.iterator, found.scope, found.target, context.tally),
+      parts: this.#continue(found.value.head, found.value.iterator, found, context.tally),
     };
   }
 
   async *#continue(
     head: StreamPart[],
     iterator: AsyncIterator<StreamPart>,
-    scope: ScopedAbort,
-    target: Target,
+    attempt: { scope: ScopedAbort; target: Target; ticket: number },
     tally: ExecutionTally,
   ): AsyncGenerator<StreamPart> {
+    const { scope, target, ticket } = attempt;
     const { breakers, settings } = this.#dependencies;
     let outcome: 'success' | 'failure' | 'neutral' = 'neutral';
     try {
@@ -193,7 +193,7 @@ export class Executor {
         void iterator.return?.().catch(() => undefined);
       }
       scope.dispose();
-      breakers.settle(target.key, outcome);
+      breakers.settle(target.key, outcome, ticket);
     }
   }
 
@@ -201,7 +201,7 @@ export class Executor {
     targets: readonly Target[],
     context: ExecutionContext,
     call: Call<T>,
-  ): Promise<{ value: T; target: Target; model: ChatModel; scope: ScopedAbort }> {
+  ): Promise<{ value: T; target: Target; model: ChatModel; scope: ScopedAbort; ticket: number }> {
     const { models, breakers, latency, clock, random, settings, onAttempt } = this.#dependencies;
     const { tally } = context;
     let lastError: KeelError | undefined;
@@ -220,7 +220,8 @@ export class Executor {
           durationMs: 0,
         };
         tally.attempts.push(record);
-        if (!breakers.admit(target.key)) {
+        const ticket = breakers.admit(target.key);
+        if (ticket === undefined) {
           record.outcome = 'skipped';
           record.errorCode = ErrorCodes.circuitOpen;
           record.errorMessage = `circuit breaker for ${target.key} is ${breakers.status(target.key)}`;
@@ -240,7 +241,7 @@ export class Executor {
           tally.upstreamMs += record.durationMs;
           latency.record(target.key, record.durationMs);
           onAttempt({ requestId: context.requestId, attempt: record });
-          return { value, target, model, scope };
+          return { value, target, model, scope, ticket };
         } catch (thrown) {
           scope.dispose();
           const error = toKeelError(thrown);
@@ -250,7 +251,7 @@ export class Executor {
           record.errorCode = error.code;
           record.errorMessage = error.message;
           record.upstreamStatus = error.upstreamStatus;
-          breakers.settle(target.key, error.countsAsFailure ? 'failure' : 'neutral');
+          breakers.settle(target.key, error.countsAsFailure ? 'failure' : 'neutral', ticket);
           if (error.countsAsFailure) latency.recordFailure(target.key, record.durationMs);
           lastError = error;
           if (context.signal.aborted) {

@@ -93,12 +93,14 @@ export class MockChatModel implements ChatModel {
   async *#parts(plan: Plan, ttftMs: number, options: CallOptions): AsyncGenerator<StreamPart> {
     const gapMs = plan.tokens.length > 1 ? (plan.latencyMs - ttftMs) / (plan.tokens.length - 1) : 0;
     yield { type: 'response-metadata', providerResponseId: `mock-${this.#calls}`, model: options.modelId };
+    // A cut comes after the first half of the answer (after the whole of a one-token answer).
     const cutAt = plan.outcome === 'cut' ? Math.max(1, Math.floor(plan.tokens.length / 2)) : -1;
     for (let index = 0; index < plan.tokens.length; index++) {
       await this.#pause(index === 0 ? ttftMs : gapMs, options.signal);
-      if (index === cutAt) throw streamInterrupted(this.providerId, 'simulated connection cut mid-stream');
+      if (index === cutAt) break;
       yield { type: 'text-delta', text: plan.tokens[index] as string };
     }
+    if (cutAt >= 0) throw streamInterrupted(this.providerId, 'simulated connection cut mid-stream');
     yield { type: 'finish', finishReason: plan.finishReason };
     yield { type: 'usage', usage: plan.usage };
   }

@@ -13,18 +13,15 @@ function firstHeader(headers: HeaderBag, name: string): string | undefined {
  * in seconds or as an HTTP date. Undefined when absent or unreadable.
  */
 export function parseRetryAfterMs(headers: HeaderBag, nowMs: number = Date.now()): number | undefined {
-  const milliseconds = firstHeader(headers, 'retry-after-ms');
-  if (milliseconds !== undefined) {
-    const value = Number(milliseconds);
-    if (Number.isFinite(value) && value >= 0) return value;
-  }
-  const retryAfter = firstHeader(headers, 'retry-after');
-  if (retryAfter === undefined) return undefined;
-  const seconds = Number(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const milliseconds = firstHeader(headers, 'retry-after-ms')?.trim();
+  if (milliseconds !== undefined && /^\d+(\.\d+)?$/.test(milliseconds)) return Number(milliseconds);
+  const retryAfter = firstHeader(headers, 'retry-after')?.trim();
+  if (retryAfter === undefined || retryAfter === '') return undefined;
+  // RFC 9110: delay-seconds (digits) or an HTTP-date (which always names a weekday and month).
+  if (/^\d+$/.test(retryAfter)) return Number(retryAfter) * 1000;
+  if (!/[A-Za-z]/.test(retryAfter)) return undefined;
   const date = Date.parse(retryAfter);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
 /**

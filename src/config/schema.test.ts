@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, validateConfig } from './load-config.js';
+import { configSchema, type KeelConfigInput } from './schema.js';
+
+const mock = (id: string) => ({ id, type: 'mock' as const });
+
+function problemsOf(raw: unknown, env: Record<string, string> = {}): string[] {
+  try {
+    validateConfig(raw, { source: 'test.yaml', env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('configSchema defaults', () => {
+  it('fills every default from a config that names only one provider', () => {
+    const config = validateConfig({ providers: [mock('sim')] }, { source: 'minimal.yaml', env: {} });
+    expect(config).toEqual({
+      server: {
+        port: 8080,
+        host: '127.0.0.1',
+        bodyLimitBytes: 4_194_304,
+        shutdownGraceMs: 10_000,
+        allowDirectModels: true,
+      },
+      logging: { level: 'info' },
+      providers: [
+        {
+          id: 'sim',
+          type: 'mock',
+          latencyMs: { p50: 300, p99: 1500 },
+          errorRate: 0,
+          errorKinds: ['429', '500', '503', 'timeout', 'reset', 'cut'],
+          retryAfterMs: 1000,
+          outputTokens: 40,
+        },
+      ],
+      models: [],
+      reliability: {
+        timeoutMs: 30_000,
+        retry: { maxAttempts: 2, initialDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 10_000 },
+        circuitBreaker: {
+          consecutiveFailures: 5,
+          errorRateThreshold: 0.5,
+          minimumRequests: 10,
+          windowMs: 60_000,
+          cooldownMs: 30_000,
+          halfOpenProbes: 1,
+        },
+      },
+      routes: [],
+    });
+  });
+
+  it('fills the defaults of a partly written section', () => {
+    const config = validateConfig(
+      {
+        providers: [mock('sim')],
+        reliability: { retry: { maxAttempts: 4 }, circuitBreaker: { cooldownMs: 5 } },
+      },
+      { source: 'partial.yaml', env: {} },
+    );
+    expect(config.reliability.retry).toEqual({
+      maxAttempts: 4,
+      initialDelayMs: 200,
+      maxDelayMs: 5000,
+      maxRetryAfterMs: 10_000,
+    });
+    expect(config.reliability.circuitBreaker.cooldownMs).toBe(5);
+    expect(config.reliability.circuitBreaker.consecutiveFailures).toBe(5);
+  });
+
+  it('gives each HTTP provider type its documented base URL', () => {
+    const config = validateConfig(
+      {
+        providers: [
+          { id: 'o', type: 'openai' },
+          { id: 'a', type: 'anthropic' },
+          { id: 'g', type: 'gemini' },
+          { id: 'h', type: 'huggingface' },
+        ],
+      },
+      { source: 'defaults.yaml', env: {} },
+    );
+    expect(config.providers).toEqual([
+      { id: 'o', type: 'openai', baseUrl: 'https://api.openai.com/v1', connections: 256 },
+      {
+        id: 'a',
+        type: 'anthropic',
+        baseUrl: 'https://api.anthropic.com',
+        anthropicVersion: '2023-06-01',
+        defaultMaxTokens: 4096,
+        connections: 256,
+      },
+      { id: 'g', type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', connections: 256 },
+      { id: 'h', type: 'huggingface', api: 'chat', promptTemplate: 'mistral', connections: 256 },
+    ]);
+  });
+
+  it('does not let one config change the defaults of the next', () => {
+    const first = configSchema.parse({ providers: [mock('a')] });
+    const second = configSchema.parse({ providers: [mock('b')] });
+    expect(second.reliability).toEqual(first.reliability);
+    expect(second.providers[0]).toMatchObject({
+      errorKinds: ['429', '500', '503', 'timeout', 'reset', 'cut'],
+    });
+  });
+});
+
+describe('config problems name the option, the bad value and the fix', () => {
+  it('a typo in a provider type names the type option, the typo and the valid types', () => {
+    const problems = problemsOf({ providers: [mock('sim'), { id: 'primary', type: 'opnai' }] });
+    expect(problems).toHaveLength(1);
+    // The option at fault is providers[1].type (not providers[1].type.type), and its value is "opnai".
+    expect(problems[0]).toMatch(/^providers\[1\]\.type: /);
+    expect(problems[0]).toContain('got "opnai"');
+    expect(problems[0]).toContain('use one of openai, anthropic, gemini, huggingface, mock');
+  });
+
+  it('an unknown option names where it is, the key and what to do', () => {
+    expect(problemsOf({ server: { prot: 8080 }, providers: [mock('sim')] })).toEqual([
+      'server: unknown option "prot"; remove it or check its spelling in docs/configuration.md',
+    ]);
+    expect(problemsOf({ providers: [{ ...mock('sim'), latency: 1, errorrate: 0.1 }] })).toEqual([
+      'providers[0]: unknown options "latency", "errorrate"; remove it or check its spelling in docs/configuration.md',
+    ]);
+  });
+
+  it.each([
+    // config, option path, bad value as written back, what the fix must mention
+    [{ reliability: { timeoutMs: '30s' } }, 'reliability.timeoutMs', '"30s"', /number/],
+    [{ reliability: { retry: { maxAttempts: 0 } } }, 'reliability.retry.maxAttempts', '0', /\b1\b/],
+    [{ reliability: { retry: { maxAttempts: 2.5 } } }, 'reliability.retry.maxAttempts', '2.5', /whole number/],
+    [
+      { reliability: { circuitBreaker: { errorRateThreshold: 1.5 } } },
+      'reliability.circuitBreaker.errorRateThreshold',
+      '1.5',
+      /\b1\b/,
+    ],
+    [{ server: { port: 70_000 } }, 'server.port', '70000', /65535|65_535/],
+  ])('a bad number %j names %s and the value %s', (section, path, value, fix) => {
+    const problems = problemsOf({ ...section, providers: [mock('sim')] });
+    expect(problems).toHaveLength(1);
+    const prefix = `${path}: got ${value}; `;
+    expect(problems[0]?.slice(0, prefix.length)).toBe(prefix);
+    expect(problems[0]?.slice(prefix.length)).toMatch(fix);
+  });
+
+  it('a target naming an unknown provider lists the providers there are', () => {
+    expect(
+      problemsOf({
+        providers: [mock('primary'), mock('claude')],
+        models: [
+          {
+            name: 'chat',
+            targets: [
+              { provider: 'primary', model: 'a' },
+              { provider: 'openai', model: 'b' },
+            ],
+          },
+        ],
+      }),
+    ).toEqual([
+      'models[0].targets[1].provider: got "openai"; no provider has this id; use one of: primary, claude',
+    ]);
+  });
+
+  it('duplicate provider ids, model names and route paths are each reported', () => {
+    expect(
+      problemsOf({
+        providers: [mock('sim'), mock('other'), mock('sim')],
+        models: [
+          { name: 'chat', targets: [{ provider: 'sim', model: 'a' }] },
+          { name: 'chat', targets: [{ provider: 'other', model: 'b' }] },
+        ],
+        routes: [
+          { path: '/qa', model: 'chat', template: '{{q}}' },
+          { path: '/qa', model: 'chat', template: '{{q}}' },
+          { path: '/v1/qa', model: 'chat', template: '{{q}}' },
+        ],
+      }),
+    ).toEqual([
+      'providers[2].id: got "sim"; duplicate provider id; give each provider its own id',
+      'models[1].name: got "chat"; duplicate model name; each alias must be unique',
+      'routes[1].path: got "/qa"; path is taken (duplicate, or under /v1/ or /api/); choose another',
+      'routes[2].path: got "/v1/qa"; path is taken (duplicate, or under /v1/ or /api/); choose another',
+    ]);
+  });
+
+  it('a missing required option says what to add', () => {
+    expect(problemsOf({ providers: [mock('sim')], models: [{ name: 'chat' }] })).toEqual([
+      'models[0].targets: required; add a list (see docs/configuration.md)',
+    ]);
+  });
+
+  it('reports several problems at once, environment ones first', () => {
+    const problems = problemsOf({
+      server: { prot: 1 },
+      providers: [{ id: 'primary', type: 'openai', apiKey: '${OPENAI_KEY}', baseUrl: 'not a url' }],
+    });
+    expect(problems).toEqual([
+      'providers[0].apiKey: environment variable OPENAI_KEY is not set; export OPENAI_KEY=... or write ${OPENAI_KEY:-default}',
+      'server: unknown option "prot"; remove it or check its spelling in docs/configuration.md',
+      'providers[0].baseUrl: got "not a url"; Invalid URL',
+    ]);
+  });
+
+  it.each([
+    [{ providers: [] }, /^providers: got \[\]; /],
+    [
+      { providers: [{ ...mock('sim'), latencyMs: { p50: 500, p99: 100 } }] },
+      /^providers\[0\]\.latencyMs: .*p99 must be at least p50$/,
+    ],
+    [{ providers: [{ ...mock('sim'), errorRate: 2 }] }, /^providers\[0\]\.errorRate: got 2; /],
+    [
+      { providers: [{ ...mock('sim'), script: ['ok', 'explode'] }] },
+      /^providers\[0\]\.script\[1\]: got "explode"; /,
+    ],
+    [
+      { providers: [{ id: 'has space', type: 'mock' }] },
+      /^providers\[0\]\.id: got "has space"; use letters, digits/,
+    ],
+    [
+      {
+        providers: [mock('sim')],
+        models: [{ name: 'm', strategy: 'random', targets: [{ provider: 'sim', model: 'x' }] }],
+      },
+      /^models\[0\]\.strategy: got "random"; /,
+    ],
+  ])('rejects %j', (raw, expected) => {
+    const problems = problemsOf(raw);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+  });
+});
+
+describe('KeelConfigInput', () => {
+  it('accepts a config object written in TypeScript', () => {
+    const input: KeelConfigInput = {
+      providers: [{ id: 'sim', type: 'mock', script: ['429', 'ok'] }],
+      models: [{ name: 'm', strategy: 'weighted', targets: [{ provider: 'sim', model: 'x', weight: 2 }] }],
+    };
+    const config = validateConfig(input, { source: 'inline', env: {} });
+    expect(config.models[0]?.targets[0]?.weight).toBe(2);
+    expect(config.providers[0]).toMatchObject({ script: ['429', 'ok'] });
+  });
+});
