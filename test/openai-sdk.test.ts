@@ -174,6 +174,13 @@ describe('OpenAI SDK through Keel', () => {
     }
     expect(text.length).toBeGreaterThan(0);
     expect(usage?.completion_tokens).toBeGreaterThan(0);
+    expect(harness.ended.at(-1)).toMatchObject({
+      outcome: 'ok',
+      providerId: 'claude',
+      providerType: 'anthropic',
+      servedModel: 'claude-3-5-sonnet-20241022',
+      finishReason: 'stop',
+    });
   });
 
   it('streams a Gemini upstream as OpenAI chunks', async () => {

@@ -132,7 +132,12 @@ describe('config problems name the option, the bad value and the fix', () => {
     // config, option path, bad value as written back, what the fix must mention
     [{ reliability: { timeoutMs: '30s' } }, 'reliability.timeoutMs', '"30s"', /number/],
     [{ reliability: { retry: { maxAttempts: 0 } } }, 'reliability.retry.maxAttempts', '0', /\b1\b/],
-    [{ reliability: { retry: { maxAttempts: 2.5 } } }, 'reliability.retry.maxAttempts', '2.5', /whole number/],
+    [
+      { reliability: { retry: { maxAttempts: 2.5 } } },
+      'reliability.retry.maxAttempts',
+      '2.5',
+      /whole number/,
+    ],
     [
       { reliability: { circuitBreaker: { errorRateThreshold: 1.5 } } },
       'reliability.circuitBreaker.errorRateThreshold',

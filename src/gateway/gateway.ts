@@ -61,8 +61,10 @@ export interface StreamingCall extends Served {
   /** Call once the stream ended, with the error if it broke. */
   finish(summary: {
     error?: unknown;
-    finishReason?: FinishReason;
-    usage?: Usage;
+    /** The model the provider said answered. */
+    servedModel: string;
+    finishReason?: FinishReason | undefined;
+    usage?: Usage | undefined;
     responseChars: number;
   }): void;
   /** Call when the first content byte was written to the client. */
@@ -140,30 +142,18 @@ export class Gateway {
         signal: run.scope.signal,
         tally: run.tally,
       });
-      let servedModel: string | undefined = outcome.target.modelId;
-      const parts = outcome.parts;
       return {
         target: outcome.target,
         providerType: outcome.providerType,
         attempts: outcome.attempts,
-        parts: (async function* () {
-          for await (const part of parts) {
-            if (part.type === 'response-metadata' && part.model !== undefined) servedModel = part.model;
-            yield part;
-          }
-        })(),
+        parts: outcome.parts,
         overheadMs: () => run.overheadMs(),
         markFirstByte: () => {
           run.firstByteAt ??= performance.now();
         },
         finish: (summary) => {
           run.scope.dispose();
-          this.#end(run, {
-            ...summary,
-            target: outcome.target,
-            providerType: outcome.providerType,
-            servedModel,
-          });
+          this.#end(run, { ...summary, target: outcome.target, providerType: outcome.providerType });
         },
       };
     } catch (error) {

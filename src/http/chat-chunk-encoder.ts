@@ -27,6 +27,11 @@ export class ChatChunkEncoder {
     return this.#usage;
   }
 
+  /** The model the provider says is answering (from its first chunk), else the one asked for. */
+  get model(): string {
+    return this.#model;
+  }
+
   #chunk(choices: string, extra = ''): string {
     this.#prefix ??= `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk","created":${this.#created},"model":${JSON.stringify(this.#model)},"choices":`;
     return `${this.#prefix}${choices}${extra}}\n\n`;

@@ -75,5 +75,5 @@ export async function writeChatStream(options: {
     error = toKeelError(thrown);
     if (!raw.destroyed) raw.end(ChatChunkEncoder.error(error, requestId));
   }
-  call.finish({ error, finishReason, usage: encoder.usage, responseChars });
+  call.finish({ error, servedModel: encoder.model, finishReason, usage: encoder.usage, responseChars });
 }
