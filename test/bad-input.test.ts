@@ -117,6 +117,14 @@ describe('bad input at the edge', () => {
     expect(body.error.message.length).toBeGreaterThan(10);
   });
 
+  it('answers a wrong method on a known path with 405 and Allow', async () => {
+    const response = await fetch(`${harness.url}/v1/chat/completions`);
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    const body = (await response.json()) as { error: { code: string } };
+    expect(body.error.code).toBe('KEEL_METHOD_NOT_ALLOWED');
+  });
+
   it('still serves after all that bad input', async () => {
     const completion = await harness.client.chat.completions.create({
       model: 'chat-default',

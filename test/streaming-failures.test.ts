@@ -110,6 +110,16 @@ describe('streaming failures', () => {
     expect(harness.ended.at(-1)?.attempts[0]?.errorCode).toBe('KEEL_STREAM_TTFT_TIMEOUT');
   });
 
+  it('fails over when a stream attempt passes its attempt deadline before the first token', async () => {
+    await start({ attemptTimeoutMs: 150 });
+    primary.enqueue({ kind: 'sse', text: openaiStream(), firstByteDelayMs: 3000 });
+    backup.enqueue({ kind: 'sse', text: openaiStream() });
+    const { text, error } = await read();
+    expect(error).toBeUndefined();
+    expect(text).toBe('Hello! How can I help?');
+    expect(harness.ended.at(-1)?.attempts[0]?.errorCode).toBe('KEEL_UPSTREAM_TIMEOUT');
+  });
+
   it('ends a stream that goes silent with an idle-timeout error event', async () => {
     await start({ idleMs: 150 });
     primary.enqueue({ kind: 'sse', text: openaiStream(), eventDelayMs: 1000 });

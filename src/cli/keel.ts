@@ -53,7 +53,7 @@ async function start(args: string[]): Promise<void> {
   const config = await readConfig(configPath);
   const port =
     parsePort(values.port, '--port') ?? parsePort(process.env.KEEL_PORT, 'KEEL_PORT') ?? config.server.port;
-  const host = values.host ?? process.env.KEEL_HOST ?? config.server.host;
+  const host = values.host ?? (process.env.KEEL_HOST || undefined) ?? config.server.host;
   const keel = createKeel({ config });
   const url = await keel.listen({ port, host });
   keel.logger.info(

@@ -128,6 +128,7 @@ export function createKeel(options: KeelOptions): Keel {
     },
     close: (graceMs = config.server.shutdownGraceMs) => {
       closing ??= (async () => {
+        server.startClosing();
         const closed = server.app.close();
         const drained = await server.inFlight.drain(graceMs);
         if (!drained) {

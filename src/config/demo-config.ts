@@ -55,6 +55,7 @@ export const demoConfig: KeelConfigInput = {
   ],
   reliability: {
     timeoutMs: 30_000,
+    attemptTimeoutMs: 10_000,
     ttftMs: 10_000,
     idleMs: 10_000,
     retry: { maxAttempts: 2, initialDelayMs: 200, maxDelayMs: 5000 },

@@ -64,7 +64,13 @@ export function substituteEnv(
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = pathText(issue.path);
-  const got = 'input' in issue && issue.input !== undefined ? `got ${JSON.stringify(issue.input)}; ` : '';
+  // Whole objects are not worth echoing: the path already says where the problem is.
+  const input = 'input' in issue ? issue.input : undefined;
+  const shown =
+    input === undefined || (input !== null && typeof input === 'object' && !Array.isArray(input))
+      ? undefined
+      : JSON.stringify(input);
+  const got = shown === undefined ? '' : `got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}; `;
   switch (issue.code) {
     case 'unrecognized_keys':
       return `${where}: unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((key) => `"${key}"`).join(', ')}; remove it or check its spelling in docs/configuration.md`;

@@ -173,6 +173,7 @@ describe('config problems name the option, the bad value and the fix', () => {
   });
 
   it('duplicate provider ids, model names and route paths are each reported', () => {
+    const taken = '/, /health, /metrics, /models, /chat/completions, /ui, /docs, /v1/..., /api/...';
     expect(
       problemsOf({
         providers: [mock('sim'), mock('other'), mock('sim')],
@@ -189,8 +190,8 @@ describe('config problems name the option, the bad value and the fix', () => {
     ).toEqual([
       'providers[2].id: got "sim"; duplicate provider id; give each provider its own id',
       'models[1].name: got "chat"; duplicate model name; each alias must be unique',
-      'routes[1].path: got "/qa"; path is taken (duplicate, or under /v1/ or /api/); choose another',
-      'routes[2].path: got "/v1/qa"; path is taken (duplicate, or under /v1/ or /api/); choose another',
+      `routes[1].path: got "/qa"; path is taken (a duplicate, or one of Keel's own: ${taken}); choose another`,
+      `routes[2].path: got "/v1/qa"; path is taken (a duplicate, or one of Keel's own: ${taken}); choose another`,
     ]);
   });
 
@@ -233,6 +234,26 @@ describe('config problems name the option, the bad value and the fix', () => {
         models: [{ name: 'm', strategy: 'random', targets: [{ provider: 'sim', model: 'x' }] }],
       },
       /^models\[0\]\.strategy: got "random"; /,
+    ],
+    [
+      {
+        providers: [mock('sim')],
+        models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'x' }] }],
+        routes: [{ path: '/qa', model: 'chat-typo', template: '{{q}}' }],
+      },
+      /^routes\[0\]\.model: got "chat-typo"; no model alias has this name; use one of: chat, or "provider\/model"$/,
+    ],
+    [
+      {
+        providers: [mock('sim')],
+        models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'x' }] }],
+        routes: [{ path: '/chat/completions', model: 'chat', template: '{{q}}' }],
+      },
+      /^routes\[0\]\.path: got "\/chat\/completions"; path is taken/,
+    ],
+    [
+      { providers: [{ id: 'hf', type: 'huggingface', api: 'generate' }] },
+      /^providers\[0\]\.baseUrl: api "generate" talks to a text-generation-inference server; set baseUrl to its root URL$/,
     ],
   ])('rejects %j', (raw, expected) => {
     const problems = problemsOf(raw);

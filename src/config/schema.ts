@@ -114,7 +114,12 @@ export const reliabilitySchema = z.strictObject({
     .positive()
     .default(30_000)
     .describe('Total deadline per request, all attempts.'),
-  attemptTimeoutMs: z.number().int().positive().optional().describe('Deadline per attempt; default: none.'),
+  attemptTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Deadline per attempt (for streams: until the first token); default: none.'),
   ttftMs: z.number().int().positive().optional().describe('Streams: deadline for the first token.'),
   idleMs: z.number().int().positive().optional().describe('Streams: longest silence between chunks.'),
   retry: retrySchema.prefault({}),
@@ -156,6 +161,28 @@ export const serverSchema = z.strictObject({
     .describe('How long in-flight requests may finish on SIGTERM.'),
   allowDirectModels: z.boolean().default(true).describe('Accept "provider/model" as well as aliases.'),
 });
+
+/** Paths Keel serves itself; prompt routes may not take them. */
+export const reservedPaths = [
+  '/',
+  '/health',
+  '/metrics',
+  '/models',
+  '/chat/completions',
+  '/ui',
+  '/docs',
+] as const;
+
+function isReservedPath(path: string): boolean {
+  return (
+    (reservedPaths as readonly string[]).includes(path) ||
+    path.startsWith('/v1/') ||
+    path === '/v1' ||
+    path.startsWith('/api/') ||
+    path === '/api' ||
+    path.startsWith('/ui/')
+  );
+}
 
 export const loggingSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -215,15 +242,27 @@ export const configSchema = z
     });
     const paths = new Set<string>();
     config.routes.forEach((route, index) => {
-      if (paths.has(route.path) || route.path.startsWith('/v1/') || route.path.startsWith('/api/')) {
+      const normalized = route.path.replace(/\/+$/, '') || '/';
+      if (paths.has(normalized) || isReservedPath(normalized)) {
         context.addIssue({
           code: 'custom',
           path: ['routes', index, 'path'],
           input: route.path,
-          message: 'path is taken (duplicate, or under /v1/ or /api/); choose another',
+          message: `path is taken (a duplicate, or one of Keel's own: ${reservedPaths.join(', ')}, /v1/..., /api/...); choose another`,
         });
       }
-      paths.add(route.path);
+      paths.add(normalized);
+      const slash = route.model.indexOf('/');
+      const direct =
+        config.server.allowDirectModels && slash > 0 && providerIds.has(route.model.slice(0, slash));
+      if (!modelNames.has(route.model) && !direct) {
+        context.addIssue({
+          code: 'custom',
+          path: ['routes', index, 'model'],
+          input: route.model,
+          message: `no model alias has this name; use one of: ${[...modelNames].join(', ') || '(none defined)'}, or "provider/model"`,
+        });
+      }
     });
   });
 

@@ -21,6 +21,8 @@ declare module 'fastify' {
 export interface EdgeServer {
   app: FastifyInstance;
   inFlight: InFlight;
+  /** From now on, answer new requests with 503 KEEL_SHUTTING_DOWN. */
+  startClosing(): void;
 }
 
 /**
@@ -44,14 +46,34 @@ export function buildServer(options: {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     },
-    return503OnClosing: true,
+    // Keel answers requests during shutdown itself, in its own error shape (onRequest below).
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 65_000,
+  });
+  let closing = false;
+  const methodsByPath = new Map<string, Set<string>>();
+  app.addHook('onRoute', (route) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByPath.set(route.url, methods);
   });
   app.decorateRequest('arrivedAt', 0);
   app.addHook('onRequest', (request, reply, done) => {
     request.arrivedAt = performance.now();
     reply.header('x-keel-request-id', String(request.id));
+    if (closing) {
+      reply.header('connection', 'close');
+      void sendError(
+        reply,
+        new KeelError({
+          code: ErrorCodes.shuttingDown,
+          status: 503,
+          message: 'Keel is shutting down; retry on another replica.',
+        }),
+      );
+      return;
+    }
     done();
   });
 
@@ -90,19 +112,39 @@ export function buildServer(options: {
     }
     return sendError(reply, keelError);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = methodsByPath.get(path);
+    if (allowed !== undefined && !allowed.has(request.method)) {
+      const allow = [...allowed].filter((method) => method !== 'HEAD').join(', ');
+      reply.header('allow', allow);
+      return sendError(
+        reply,
+        new KeelError({
+          code: ErrorCodes.methodNotAllowed,
+          status: 405,
+          message: `${request.method} is not allowed on ${path}; use ${allow}.`,
+        }),
+      );
+    }
+    return sendError(
       reply,
       new KeelError({
         code: ErrorCodes.routeNotFound,
         status: 404,
-        message: `No route ${request.method} ${request.url.split('?')[0]}. See docs/api.md for Keel's endpoints.`,
+        message: `No route ${request.method} ${path}. See docs/api.md for Keel's endpoints.`,
       }),
-    ),
-  );
+    );
+  });
 
   registerChatRoutes(app, { gateway, inFlight, startedAt });
   registerPromptRoutes(app, { gateway, routes: config.routes, inFlight });
   registerHealthRoute(app, { gateway, startedAt });
-  return { app, inFlight };
+  return {
+    app,
+    inFlight,
+    startClosing: () => {
+      closing = true;
+    },
+  };
 }

@@ -7,7 +7,8 @@ export function deadlineExceeded(timeoutMs: number): KeelError {
     status: 504,
     retryable: false,
     failover: false,
-    countsAsFailure: true,
+    // The budget may have gone on earlier attempts: not proof that this target is unhealthy.
+    countsAsFailure: false,
     message: `the request took longer than its ${timeoutMs} ms deadline`,
   });
 }

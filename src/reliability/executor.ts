@@ -128,10 +128,15 @@ export class Executor {
   ): Promise<StreamOutcome> {
     const { settings } = this.#dependencies;
     const found = await this.#walk(targets, context, async (model, scope, target) => {
+      // Until the first token, a stream attempt is bound by both the TTFT and the attempt deadline.
       const stopTtft =
         settings.ttftMs === undefined
           ? undefined
           : scope.after(settings.ttftMs, () => ttftTimeout(settings.ttftMs ?? 0));
+      const stopAttempt =
+        settings.attemptTimeoutMs === undefined
+          ? undefined
+          : scope.after(settings.attemptTimeoutMs, () => attemptTimeout(settings.attemptTimeoutMs ?? 0));
       const iterator = (await model.stream(request, { modelId: target.modelId, signal: scope.signal }))[
         Symbol.asyncIterator
       ]();
@@ -144,6 +149,7 @@ export class Executor {
         if (next.value.type !== 'response-metadata') break;
       }
       stopTtft?.();
+      stopAttempt?.();
       return { head, iterator };
     });
     return {
