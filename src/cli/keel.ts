@@ -26,7 +26,8 @@ function fail(message: string): never {
 }
 
 function parsePort(text: string | undefined, source: string): number | undefined {
-  if (text === undefined || text === '') return undefined;
+  if (text === undefined || text.trim() === '') return undefined;
+  if (!/^\d+$/.test(text.trim())) fail(`${source}: "${text}" is not a port; use 0-65535`);
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
     fail(`${source}: "${text}" is not a port; use 0-65535`);

@@ -173,7 +173,8 @@ describe('config problems name the option, the bad value and the fix', () => {
   });
 
   it('duplicate provider ids, model names and route paths are each reported', () => {
-    const taken = '/, /health, /metrics, /models, /chat/completions, /ui, /docs, /v1/..., /api/...';
+    const taken =
+      '/, /health, /metrics, /models, /chat/completions, /ui, /docs, /v1, /v1/..., /api, /api/..., /ui/...';
     expect(
       problemsOf({
         providers: [mock('sim'), mock('other'), mock('sim')],

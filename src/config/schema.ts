@@ -162,7 +162,7 @@ export const serverSchema = z.strictObject({
   allowDirectModels: z.boolean().default(true).describe('Accept "provider/model" as well as aliases.'),
 });
 
-/** Paths Keel serves itself; prompt routes may not take them. */
+/** Paths Keel serves or keeps for its own endpoints (dashboard, metrics, docs); prompt routes may not take them. */
 export const reservedPaths = [
   '/',
   '/health',
@@ -248,19 +248,23 @@ export const configSchema = z
           code: 'custom',
           path: ['routes', index, 'path'],
           input: route.path,
-          message: `path is taken (a duplicate, or one of Keel's own: ${reservedPaths.join(', ')}, /v1/..., /api/...); choose another`,
+          message: `path is taken (a duplicate, or one of Keel's own: ${reservedPaths.join(', ')}, /v1, /v1/..., /api, /api/..., /ui/...); choose another`,
         });
       }
       paths.add(normalized);
       const slash = route.model.indexOf('/');
       const direct =
-        config.server.allowDirectModels && slash > 0 && providerIds.has(route.model.slice(0, slash));
+        config.server.allowDirectModels &&
+        slash > 0 &&
+        slash < route.model.length - 1 &&
+        providerIds.has(route.model.slice(0, slash));
       if (!modelNames.has(route.model) && !direct) {
+        const aliases = [...modelNames].join(', ') || '(none defined)';
         context.addIssue({
           code: 'custom',
           path: ['routes', index, 'model'],
           input: route.model,
-          message: `no model alias has this name; use one of: ${[...modelNames].join(', ') || '(none defined)'}, or "provider/model"`,
+          message: `no model alias has this name; use one of: ${aliases}${config.server.allowDirectModels ? ', or "provider/model"' : ''}`,
         });
       }
     });
