@@ -1,14 +1,8 @@
 // Adapter for Anthropic's Messages API (`POST /v1/messages`), whole answers and SSE streams.
 import type { CallOptions, ChatModel, ChatRequest, ChatResult, StreamPart } from '../../spec/index.js';
-import {
-  joinUrl,
-  parseEventJson,
-  postForEvents,
-  postJson,
-  type HttpProviderSettings,
-} from '../shared/http-client.js';
+import { joinUrl, UpstreamClient, type HttpProviderSettings } from '../shared/http-client.js';
 import { asRecord, asString } from '../shared/read-json.js';
-import { badResponse, streamInterrupted } from '../shared/upstream-errors.js';
+import { streamInterrupted } from '../shared/upstream-errors.js';
 import { convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
 import {
   createAnthropicStreamState,
@@ -35,40 +29,39 @@ export class AnthropicChatModel implements ChatModel {
   readonly providerType = 'anthropic';
   readonly #settings: AnthropicChatModelSettings;
   readonly #url: string;
-  readonly #headers: Record<string, string>;
+  readonly #client: UpstreamClient;
 
   constructor(settings: AnthropicChatModelSettings) {
     this.providerId = settings.providerId;
     this.#settings = settings;
     this.#url = joinUrl(settings.baseUrl, 'v1/messages');
-    this.#headers = {
+    const headers: Record<string, string> = {
       'anthropic-version': settings.anthropicVersion ?? defaultAnthropicVersion,
       ...settings.headers,
     };
-    if (settings.apiKey !== undefined && settings.apiKey !== '') this.#headers['x-api-key'] = settings.apiKey;
+    if (settings.apiKey !== undefined && settings.apiKey !== '') headers['x-api-key'] = settings.apiKey;
+    this.#client = new UpstreamClient({
+      providerId: settings.providerId,
+      dispatcher: settings.dispatcher,
+      headers,
+    });
   }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
-    const body = await postJson({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      url: this.#url,
-      headers: this.#headers,
-      body: this.#body(request, options.modelId, false),
-      signal: options.signal,
-    });
+    const body = await this.#client.json(
+      this.#url,
+      this.#body(request, options.modelId, false),
+      options.signal,
+    );
     return mapAnthropicResponse(this.providerId, body, options.modelId);
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<StreamPart>> {
-    const events = await postForEvents({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      url: this.#url,
-      headers: this.#headers,
-      body: this.#body(request, options.modelId, true),
-      signal: options.signal,
-    });
+    const events = await this.#client.events(
+      this.#url,
+      this.#body(request, options.modelId, true),
+      options.signal,
+    );
     return this.#parts(events);
   }
 
@@ -87,8 +80,7 @@ export class AnthropicChatModel implements ChatModel {
     const state = createAnthropicStreamState();
     const parts: StreamPart[] = [];
     for await (const event of events) {
-      const data = asRecord(parseEventJson(this.providerId, event.data));
-      if (data === undefined) throw badResponse(this.providerId, 'stream event is not an object');
+      const data = this.#client.eventObject(event.data);
       if (data.type === 'error') {
         // Anthropic reports failures after the 200 (e.g. overloaded_error) as an `error` event.
         const error = asRecord(data.error);

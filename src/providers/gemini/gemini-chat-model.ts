@@ -1,14 +1,7 @@
 // Adapter for the Google Gemini API (generativelanguage.googleapis.com): generateContent and its SSE stream.
 import type { CallOptions, ChatModel, ChatRequest, ChatResult, StreamPart } from '../../spec/index.js';
-import {
-  joinUrl,
-  parseEventJson,
-  postForEvents,
-  postJson,
-  type HttpProviderSettings,
-} from '../shared/http-client.js';
-import { asRecord } from '../shared/read-json.js';
-import { badResponse, extractErrorMessage, streamInterrupted } from '../shared/upstream-errors.js';
+import { joinUrl, UpstreamClient, type HttpProviderSettings } from '../shared/http-client.js';
+import { extractErrorMessage, streamInterrupted } from '../shared/upstream-errors.js';
 import { convertToGeminiRequest } from './convert-to-gemini-request.js';
 import { createGeminiStreamState, mapGeminiChunk, mapGeminiResponse } from './map-gemini-response.js';
 
@@ -21,20 +14,23 @@ import { createGeminiStreamState, mapGeminiChunk, mapGeminiResponse } from './ma
 export class GeminiChatModel implements ChatModel {
   readonly providerId: string;
   readonly providerType = 'gemini';
-  readonly #settings: HttpProviderSettings;
   readonly #versionUrl: string;
-  readonly #headers: Record<string, string>;
+  readonly #client: UpstreamClient;
 
   constructor(settings: HttpProviderSettings) {
     this.providerId = settings.providerId;
-    this.#settings = settings;
     this.#versionUrl = /\/v1(?:alpha|beta)?\/*$/.test(settings.baseUrl)
       ? settings.baseUrl
       : joinUrl(settings.baseUrl, 'v1beta');
-    this.#headers = { ...settings.headers };
+    const headers: Record<string, string> = { ...settings.headers };
     if (settings.apiKey !== undefined && settings.apiKey !== '') {
-      this.#headers['x-goog-api-key'] = settings.apiKey;
+      headers['x-goog-api-key'] = settings.apiKey;
     }
+    this.#client = new UpstreamClient({
+      providerId: settings.providerId,
+      dispatcher: settings.dispatcher,
+      headers,
+    });
   }
 
   /** `models/gemini-2.0-flash:generateContent`; ids with a collection (`tunedModels/x`) keep it. */
@@ -44,27 +40,21 @@ export class GeminiChatModel implements ChatModel {
   }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
-    const body = await postJson({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      url: this.#url(options.modelId, 'generateContent'),
-      headers: this.#headers,
-      body: convertToGeminiRequest(request, options.modelId),
-      signal: options.signal,
-    });
+    const body = await this.#client.json(
+      this.#url(options.modelId, 'generateContent'),
+      convertToGeminiRequest(request, options.modelId),
+      options.signal,
+    );
     return mapGeminiResponse({ providerId: this.providerId, body, requestedModel: options.modelId });
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<StreamPart>> {
-    const events = await postForEvents({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      // Without alt=sse Gemini streams one JSON array, not server-sent events.
-      url: `${this.#url(options.modelId, 'streamGenerateContent')}?alt=sse`,
-      headers: this.#headers,
-      body: convertToGeminiRequest(request, options.modelId),
-      signal: options.signal,
-    });
+    // Without alt=sse Gemini streams one JSON array, not server-sent events.
+    const events = await this.#client.events(
+      `${this.#url(options.modelId, 'streamGenerateContent')}?alt=sse`,
+      convertToGeminiRequest(request, options.modelId),
+      options.signal,
+    );
     return this.#parts(events);
   }
 
@@ -72,8 +62,7 @@ export class GeminiChatModel implements ChatModel {
     const state = createGeminiStreamState();
     let first = true;
     for await (const event of events) {
-      const chunk = asRecord(parseEventJson(this.providerId, event.data));
-      if (chunk === undefined) throw badResponse(this.providerId, 'stream chunk is not an object');
+      const chunk = this.#client.eventObject(event.data);
       if (chunk.error !== undefined) {
         throw streamInterrupted(this.providerId, extractErrorMessage(JSON.stringify(chunk.error)));
       }

@@ -1,14 +1,7 @@
 // Adapter for text-generation-inference's native text API: `/generate` and `/generate_stream`.
 import type { CallOptions, ChatModel, ChatRequest, ChatResult, StreamPart } from '../../spec/index.js';
-import {
-  joinUrl,
-  parseEventJson,
-  postForEvents,
-  postJson,
-  type HttpProviderSettings,
-} from '../shared/http-client.js';
-import { asRecord } from '../shared/read-json.js';
-import { badResponse, extractErrorMessage, streamInterrupted } from '../shared/upstream-errors.js';
+import { joinUrl, UpstreamClient, type HttpProviderSettings } from '../shared/http-client.js';
+import { extractErrorMessage, streamInterrupted } from '../shared/upstream-errors.js';
 import { convertToTgiRequest, type TgiRequest } from './convert-to-tgi-request.js';
 import { mapTgiResponse, mapTgiStreamEvent } from './map-tgi-response.js';
 import type { PromptTemplate } from './render-chat-template.js';
@@ -28,27 +21,25 @@ export class TgiChatModel implements ChatModel {
   readonly providerId: string;
   readonly providerType = 'huggingface';
   readonly #settings: TgiChatModelSettings;
-  readonly #headers: Record<string, string>;
+  readonly #client: UpstreamClient;
 
   constructor(settings: TgiChatModelSettings) {
     this.providerId = settings.providerId;
     this.#settings = settings;
-    this.#headers = { ...settings.headers };
+    const headers: Record<string, string> = { ...settings.headers };
     if (settings.apiKey !== undefined && settings.apiKey !== '') {
-      this.#headers.authorization = `Bearer ${settings.apiKey}`;
+      headers.authorization = `Bearer ${settings.apiKey}`;
     }
+    this.#client = new UpstreamClient({
+      providerId: settings.providerId,
+      dispatcher: settings.dispatcher,
+      headers,
+    });
   }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
     const body = this.#body(request);
-    const answer = await postJson({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      url: joinUrl(this.#settings.baseUrl, 'generate'),
-      headers: this.#headers,
-      body,
-      signal: options.signal,
-    });
+    const answer = await this.#client.json(joinUrl(this.#settings.baseUrl, 'generate'), body, options.signal);
     return mapTgiResponse(answer, {
       providerId: this.providerId,
       modelId: options.modelId,
@@ -58,14 +49,11 @@ export class TgiChatModel implements ChatModel {
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<StreamPart>> {
     const body = this.#body(request);
-    const events = await postForEvents({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      url: joinUrl(this.#settings.baseUrl, 'generate_stream'),
-      headers: this.#headers,
+    const events = await this.#client.events(
+      joinUrl(this.#settings.baseUrl, 'generate_stream'),
       body,
-      signal: options.signal,
-    });
+      options.signal,
+    );
     return this.#parts(events, body.inputs);
   }
 
@@ -83,8 +71,7 @@ export class TgiChatModel implements ChatModel {
     for await (const event of events) {
       // TGI sends no [DONE]; some TGI-compatible servers do.
       if (event.data === '[DONE]') break;
-      const payload = asRecord(parseEventJson(this.providerId, event.data));
-      if (payload === undefined) throw badResponse(this.providerId, 'stream event is not an object');
+      const payload = this.#client.eventObject(event.data);
       // A failure after the 200 arrives as `data:{"error":"...","error_type":"..."}`.
       if (payload.error !== undefined) {
         throw streamInterrupted(this.providerId, extractErrorMessage(JSON.stringify(payload)));

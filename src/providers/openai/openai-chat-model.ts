@@ -1,14 +1,7 @@
 // Adapter for OpenAI Chat Completions and every server that speaks it (vLLM, Ollama, Groq, Mistral...).
 import type { CallOptions, ChatModel, ChatRequest, ChatResult, StreamPart } from '../../spec/index.js';
-import {
-  joinUrl,
-  parseEventJson,
-  postForEvents,
-  postJson,
-  type HttpProviderSettings,
-} from '../shared/http-client.js';
-import { asRecord } from '../shared/read-json.js';
-import { badResponse, extractErrorMessage, streamInterrupted } from '../shared/upstream-errors.js';
+import { joinUrl, UpstreamClient, type HttpProviderSettings } from '../shared/http-client.js';
+import { extractErrorMessage, streamInterrupted } from '../shared/upstream-errors.js';
 import { convertToOpenAIRequest } from './convert-to-openai-request.js';
 import { mapOpenAIChunk, mapOpenAIResponse } from './map-openai-response.js';
 
@@ -24,42 +17,39 @@ export interface OpenAIChatModelSettings extends HttpProviderSettings {
 export class OpenAIChatModel implements ChatModel {
   readonly providerId: string;
   readonly providerType: string;
-  readonly #settings: OpenAIChatModelSettings;
   readonly #url: string;
-  readonly #headers: Record<string, string>;
+  readonly #client: UpstreamClient;
 
   constructor(settings: OpenAIChatModelSettings) {
     this.providerId = settings.providerId;
     this.providerType = settings.providerType ?? 'openai';
-    this.#settings = settings;
     this.#url = joinUrl(settings.baseUrl, 'chat/completions');
-    this.#headers = { ...settings.headers };
+    const headers: Record<string, string> = { ...settings.headers };
     if (settings.apiKey !== undefined && settings.apiKey !== '') {
-      this.#headers.authorization = `Bearer ${settings.apiKey}`;
+      headers.authorization = `Bearer ${settings.apiKey}`;
     }
+    this.#client = new UpstreamClient({
+      providerId: settings.providerId,
+      dispatcher: settings.dispatcher,
+      headers,
+    });
   }
 
   async generate(request: ChatRequest, options: CallOptions): Promise<ChatResult> {
-    const body = await postJson({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      url: this.#url,
-      headers: this.#headers,
-      body: convertToOpenAIRequest(request, options.modelId, false),
-      signal: options.signal,
-    });
+    const body = await this.#client.json(
+      this.#url,
+      convertToOpenAIRequest(request, options.modelId, false),
+      options.signal,
+    );
     return mapOpenAIResponse(this.providerId, body, options.modelId);
   }
 
   async stream(request: ChatRequest, options: CallOptions): Promise<AsyncIterable<StreamPart>> {
-    const events = await postForEvents({
-      providerId: this.providerId,
-      dispatcher: this.#settings.dispatcher,
-      url: this.#url,
-      headers: this.#headers,
-      body: convertToOpenAIRequest(request, options.modelId, true),
-      signal: options.signal,
-    });
+    const events = await this.#client.events(
+      this.#url,
+      convertToOpenAIRequest(request, options.modelId, true),
+      options.signal,
+    );
     return this.#parts(events);
   }
 
@@ -69,8 +59,7 @@ export class OpenAIChatModel implements ChatModel {
     let finished = false;
     for await (const event of events) {
       if (event.data === '[DONE]') return;
-      const chunk = asRecord(parseEventJson(this.providerId, event.data));
-      if (chunk === undefined) throw badResponse(this.providerId, 'stream chunk is not an object');
+      const chunk = this.#client.eventObject(event.data);
       if (chunk.error !== undefined) {
         throw streamInterrupted(this.providerId, extractErrorMessage(JSON.stringify(chunk.error)));
       }

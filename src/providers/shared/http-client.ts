@@ -114,3 +114,52 @@ export function parseEventJson(providerId: string, data: string): unknown {
 export function joinUrl(baseUrl: string, path: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
 }
+
+/**
+ * One provider's HTTP side: its id (for errors), connection pool and fixed headers.
+ * @example const client = new UpstreamClient({ providerId, dispatcher, headers }); await client.json(url, body, signal)
+ */
+export class UpstreamClient {
+  readonly providerId: string;
+  readonly #dispatcher: Dispatcher;
+  readonly #headers: Record<string, string>;
+
+  constructor(options: { providerId: string; dispatcher: Dispatcher; headers: Record<string, string> }) {
+    this.providerId = options.providerId;
+    this.#dispatcher = options.dispatcher;
+    this.#headers = options.headers;
+  }
+
+  /** POSTs JSON, returns the JSON answer. */
+  json(url: string, body: unknown, signal: AbortSignal): Promise<unknown> {
+    return postJson({
+      providerId: this.providerId,
+      dispatcher: this.#dispatcher,
+      url,
+      headers: this.#headers,
+      body,
+      signal,
+    });
+  }
+
+  /** POSTs JSON, returns the server-sent events once the upstream accepted the call. */
+  events(url: string, body: unknown, signal: AbortSignal): Promise<AsyncIterable<EventSourceMessage>> {
+    return postForEvents({
+      providerId: this.providerId,
+      dispatcher: this.#dispatcher,
+      url,
+      headers: this.#headers,
+      body,
+      signal,
+    });
+  }
+
+  /** An SSE event's data as a JSON object, or a bad-response KeelError. */
+  eventObject(data: string): Record<string, unknown> {
+    const parsed = parseEventJson(this.providerId, data);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      throw badResponse(this.providerId, `stream event is not a JSON object: ${data.slice(0, 120)}`);
+    }
+    return parsed as Record<string, unknown>;
+  }
+}
