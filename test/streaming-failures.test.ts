@@ -129,6 +129,15 @@ describe('streaming failures', () => {
     expect((error as APIError).code).toBe('KEEL_STREAM_IDLE_TIMEOUT');
   });
 
+  it('lets a started stream outlive the request deadline while it keeps flowing', async () => {
+    await start({ timeoutMs: 300, idleMs: 1000 });
+    primary.enqueue({ kind: 'sse', text: openaiStream(), eventDelayMs: 120 });
+    const { text, error } = await read();
+    expect(error).toBeUndefined();
+    expect(text).toBe('Hello! How can I help?');
+    expect(harness.ended.at(-1)?.totalMs).toBeGreaterThan(300);
+  });
+
   it('records time to first token for streams', async () => {
     await start();
     primary.enqueue({ kind: 'sse', text: openaiStream() });

@@ -9,11 +9,12 @@ import { OpenAIChatModel } from '../providers/openai/openai-chat-model.js';
 import type { ChatModel, Clock } from '../spec/index.js';
 
 /** Creates the dispatcher for one provider; tests may pass their own. */
-export type DispatcherFactory = (provider: ProviderConfig & { connections: number }) => Dispatcher;
+export type DispatcherFactory = (provider: Exclude<ProviderConfig, { type: 'mock' }>) => Dispatcher;
 
 export const defaultDispatcherFactory: DispatcherFactory = (provider) =>
   new Agent({
-    connections: provider.connections,
+    // null: no cap, so a burst of long streams never waits inside Keel for a free connection.
+    connections: provider.connections ?? null,
     keepAliveTimeout: 30_000,
     keepAliveMaxTimeout: 600_000,
     // The executor owns deadlines; undici's own 300 s timeouts would only hide them.

@@ -70,14 +70,12 @@ describe('loadConfigFile: the example config', () => {
         type: 'openai',
         baseUrl: 'http://127.0.0.1:9101/v1',
         apiKey: 'sk-primary',
-        connections: 256,
       },
       {
         id: 'claude',
         type: 'anthropic',
         baseUrl: 'http://127.0.0.1:9102',
         apiKey: 'sk-ant-claude',
-        connections: 256,
         anthropicVersion: '2023-06-01',
         defaultMaxTokens: 4096,
       },
@@ -86,7 +84,6 @@ describe('loadConfigFile: the example config', () => {
         type: 'gemini',
         baseUrl: 'http://127.0.0.1:9103',
         apiKey: 'AIza-gemini',
-        connections: 256,
       },
       {
         id: 'sim',
@@ -110,6 +107,7 @@ describe('loadConfigFile: the example config', () => {
     ]);
     expect(config.reliability).toEqual({
       timeoutMs: 30_000,
+      idleMs: 60_000,
       retry: { maxAttempts: 2, initialDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 10_000 },
       circuitBreaker: {
         consecutiveFailures: 5,

@@ -40,6 +40,7 @@ describe('configSchema defaults', () => {
       models: [],
       reliability: {
         timeoutMs: 30_000,
+        idleMs: 60_000,
         retry: { maxAttempts: 2, initialDelayMs: 200, maxDelayMs: 5000, maxRetryAfterMs: 10_000 },
         circuitBreaker: {
           consecutiveFailures: 5,
@@ -85,17 +86,16 @@ describe('configSchema defaults', () => {
       { source: 'defaults.yaml', env: {} },
     );
     expect(config.providers).toEqual([
-      { id: 'o', type: 'openai', baseUrl: 'https://api.openai.com/v1', connections: 256 },
+      { id: 'o', type: 'openai', baseUrl: 'https://api.openai.com/v1' },
       {
         id: 'a',
         type: 'anthropic',
         baseUrl: 'https://api.anthropic.com',
         anthropicVersion: '2023-06-01',
         defaultMaxTokens: 4096,
-        connections: 256,
       },
-      { id: 'g', type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', connections: 256 },
-      { id: 'h', type: 'huggingface', api: 'chat', promptTemplate: 'mistral', connections: 256 },
+      { id: 'g', type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com' },
+      { id: 'h', type: 'huggingface', api: 'chat', promptTemplate: 'mistral' },
     ]);
   });
 

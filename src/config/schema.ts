@@ -16,7 +16,14 @@ const httpProviderFields = {
   id: id.describe('Name used by model targets and in telemetry.'),
   apiKey: z.string().optional().describe('Secret; write "${ENV_VAR}" to read it from the environment.'),
   headers,
-  connections: z.number().int().positive().default(256).describe('Keep-alive connections to this upstream.'),
+  connections: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe(
+      'Most connections open to this upstream at once; default: no limit (calls never queue in Keel).',
+    ),
 };
 
 export const openAIProviderSchema = z.strictObject({
@@ -113,7 +120,9 @@ export const reliabilitySchema = z.strictObject({
     .int()
     .positive()
     .default(30_000)
-    .describe('Total deadline per request, all attempts.'),
+    .describe(
+      'Deadline per request, all attempts and backoff; a stream is bound by it until its first token.',
+    ),
   attemptTimeoutMs: z
     .number()
     .int()
@@ -121,7 +130,12 @@ export const reliabilitySchema = z.strictObject({
     .optional()
     .describe('Deadline per attempt (for streams: until the first token); default: none.'),
   ttftMs: z.number().int().positive().optional().describe('Streams: deadline for the first token.'),
-  idleMs: z.number().int().positive().optional().describe('Streams: longest silence between chunks.'),
+  idleMs: z
+    .number()
+    .int()
+    .positive()
+    .default(60_000)
+    .describe('Streams: longest silence between chunks once the stream has started.'),
   retry: retrySchema.prefault({}),
   circuitBreaker: circuitBreakerSchema.prefault({}),
 });

@@ -35,8 +35,11 @@ export interface GatewayCall {
   model: string;
   request: ChatRequest;
   metadata: RequestMetadata;
-  /** Aborts when the client goes away. */
-  clientSignal?: AbortSignal | undefined;
+  /**
+   * The edge's controller for this request: it aborts it when the client goes away (or Keel shuts
+   * down), and the gateway aborts it when the deadline passes.
+   */
+  abort?: AbortController | undefined;
   /** performance.now() when the request arrived at the edge. */
   arrivedAt: number;
 }
@@ -142,6 +145,8 @@ export class Gateway {
         signal: run.scope.signal,
         tally: run.tally,
       });
+      // Once the first token is in hand the stream may run as long as it keeps flowing (idleMs).
+      run.cancelDeadline();
       return {
         target: outcome.target,
         providerType: outcome.providerType,
@@ -172,8 +177,8 @@ export class Gateway {
       random: this.#dependencies.random,
       latencyMs: (key) => this.#dependencies.latency.get(key),
     });
-    const scope = new ScopedAbort(call.clientSignal);
-    scope.after(timeoutMs, () => deadlineExceeded(timeoutMs));
+    const scope = new ScopedAbort(undefined, call.abort);
+    const cancelDeadline = scope.after(timeoutMs, () => deadlineExceeded(timeoutMs));
     const tally: ExecutionTally = { attempts: [], upstreamMs: 0, backoffMs: 0 };
     const run: Run = {
       call,
@@ -183,6 +188,7 @@ export class Gateway {
       tally,
       receivedAtMs,
       firstByteAt: undefined,
+      cancelDeadline,
       overheadMs: () => Math.max(0, performance.now() - call.arrivedAt - tally.upstreamMs - tally.backoffMs),
     };
     if (events.has('request:start')) {
@@ -257,5 +263,7 @@ interface Run {
   tally: ExecutionTally;
   receivedAtMs: number;
   firstByteAt: number | undefined;
+  /** Stops the total deadline (a stream that has started is bound by the idle deadline instead). */
+  cancelDeadline(): void;
   overheadMs(): number;
 }

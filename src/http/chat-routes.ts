@@ -9,8 +9,8 @@ import { servedHeaders, writeChatStream } from './write-responses.js';
 import type { InFlight } from './in-flight.js';
 import { clientClosed } from '../reliability/deadline.js';
 
-/** A signal that aborts when the client disconnects before the answer was fully sent. */
-export function clientGone(reply: FastifyReply, inFlight: InFlight): AbortSignal {
+/** A controller, tracked as in flight, that aborts when the client disconnects before the answer was fully sent. */
+export function clientGone(reply: FastifyReply, inFlight: InFlight): AbortController {
   const controller = inFlight.add();
   reply.raw.once('close', () => {
     if (!reply.raw.writableFinished) {
@@ -18,7 +18,7 @@ export function clientGone(reply: FastifyReply, inFlight: InFlight): AbortSignal
     }
     inFlight.remove(controller);
   });
-  return controller.signal;
+  return controller;
 }
 
 export function registerChatRoutes(
@@ -38,7 +38,7 @@ export function registerChatRoutes(
       request: parsed.request,
       metadata,
       arrivedAt,
-      clientSignal: clientGone(reply, inFlight),
+      abort: clientGone(reply, inFlight),
     };
     const created = Math.floor(Date.now() / 1000);
     if (parsed.stream) {

@@ -59,7 +59,7 @@ export function registerPromptRoutes(
         request: { messages, maxTokens: route.maxTokens, temperature: route.temperature },
         metadata,
         arrivedAt: request.arrivedAt,
-        clientSignal: clientGone(reply, options.inFlight),
+        abort: clientGone(reply, options.inFlight),
       });
       const { result } = completed;
       reply.headers(servedHeaders(completed, requestId, result.model));

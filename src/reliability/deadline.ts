@@ -29,12 +29,18 @@ export function clientClosed(): KeelError {
  * `dispose()` clears the timers and detaches from the parent; call it when the work is over.
  */
 export class ScopedAbort {
-  readonly #controller = new AbortController();
+  readonly #controller: AbortController;
   readonly #parent: AbortSignal | undefined;
   readonly #timers: ReturnType<typeof setTimeout>[] = [];
   readonly #onParentAbort = () => this.abort(this.#parent?.reason);
 
-  constructor(parent?: AbortSignal) {
+  /**
+   * @param parent aborting it aborts this scope with the same reason.
+   * @param controller a controller to drive instead of a new one (saves one per request when the
+   *   caller already has one, such as the edge's client-disconnect controller).
+   */
+  constructor(parent?: AbortSignal, controller: AbortController = new AbortController()) {
+    this.#controller = controller;
     this.#parent = parent;
     if (parent === undefined) return;
     if (parent.aborted) this.#controller.abort(parent.reason);

@@ -85,7 +85,15 @@ export interface ExecutionContext {
   tally: ExecutionTally;
 }
 
-type Call<T> = (model: ChatModel, scope: ScopedAbort, target: Target) => Promise<T>;
+/**
+ * One attempt. `scope` is the attempt's own abort scope (for its timers) when the caller asked for
+ * one; `signal` is that scope's signal, or the request's when the attempt needs no scope.
+ */
+type Call<T, S extends ScopedAbort | undefined> = (
+  model: ChatModel,
+  attempt: { scope: S; signal: AbortSignal },
+  target: Target,
+) => Promise<T>;
 
 /**
  * Executes a plan of targets for one request.
@@ -104,14 +112,18 @@ export class Executor {
     context: ExecutionContext,
   ): Promise<GenerateOutcome> {
     const { settings } = this.#dependencies;
-    const found = await this.#walk(targets, context, async (model, scope, target) => {
-      if (settings.attemptTimeoutMs !== undefined) {
-        const timeoutMs = settings.attemptTimeoutMs;
-        scope.after(timeoutMs, () => attemptTimeout(timeoutMs));
-      }
-      return model.generate(request, { modelId: target.modelId, signal: scope.signal });
-    });
-    found.scope.dispose();
+    // Without an attempt deadline an attempt needs no abort scope of its own: the request's will do.
+    const timeoutMs = settings.attemptTimeoutMs;
+    const found = await this.#walk(
+      targets,
+      context,
+      () => (timeoutMs === undefined ? undefined : new ScopedAbort(context.signal)),
+      async (model, { scope, signal }, target) => {
+        if (timeoutMs !== undefined) scope?.after(timeoutMs, () => attemptTimeout(timeoutMs));
+        return model.generate(request, { modelId: target.modelId, signal });
+      },
+    );
+    found.scope?.dispose();
     this.#dependencies.breakers.settle(found.target.key, 'success', found.ticket);
     return {
       ...context.tally,
@@ -127,31 +139,36 @@ export class Executor {
     context: ExecutionContext,
   ): Promise<StreamOutcome> {
     const { settings } = this.#dependencies;
-    const found = await this.#walk(targets, context, async (model, scope, target) => {
-      // Until the first token, a stream attempt is bound by both the TTFT and the attempt deadline.
-      const stopTtft =
-        settings.ttftMs === undefined
-          ? undefined
-          : scope.after(settings.ttftMs, () => ttftTimeout(settings.ttftMs ?? 0));
-      const stopAttempt =
-        settings.attemptTimeoutMs === undefined
-          ? undefined
-          : scope.after(settings.attemptTimeoutMs, () => attemptTimeout(settings.attemptTimeoutMs ?? 0));
-      const iterator = (await model.stream(request, { modelId: target.modelId, signal: scope.signal }))[
-        Symbol.asyncIterator
-      ]();
-      // Read up to the first real content: until then a failure can still move to another target.
-      const head: StreamPart[] = [];
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done === true) break;
-        head.push(next.value);
-        if (next.value.type !== 'response-metadata') break;
-      }
-      stopTtft?.();
-      stopAttempt?.();
-      return { head, iterator };
-    });
+    const found = await this.#walk(
+      targets,
+      context,
+      () => new ScopedAbort(context.signal),
+      async (model, { scope }, target) => {
+        // Until the first token, a stream attempt is bound by both the TTFT and the attempt deadline.
+        const stopTtft =
+          settings.ttftMs === undefined
+            ? undefined
+            : scope.after(settings.ttftMs, () => ttftTimeout(settings.ttftMs ?? 0));
+        const stopAttempt =
+          settings.attemptTimeoutMs === undefined
+            ? undefined
+            : scope.after(settings.attemptTimeoutMs, () => attemptTimeout(settings.attemptTimeoutMs ?? 0));
+        const iterator = (await model.stream(request, { modelId: target.modelId, signal: scope.signal }))[
+          Symbol.asyncIterator
+        ]();
+        // Read up to the first real content: until then a failure can still move to another target.
+        const head: StreamPart[] = [];
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done === true) break;
+          head.push(next.value);
+          if (next.value.type !== 'response-metadata') break;
+        }
+        stopTtft?.();
+        stopAttempt?.();
+        return { head, iterator };
+      },
+    );
     return {
       ...context.tally,
       target: found.target,
@@ -203,11 +220,12 @@ export class Executor {
     }
   }
 
-  async #walk<T>(
+  async #walk<T, S extends ScopedAbort | undefined>(
     targets: readonly Target[],
     context: ExecutionContext,
-    call: Call<T>,
-  ): Promise<{ value: T; target: Target; model: ChatModel; scope: ScopedAbort; ticket: number }> {
+    makeScope: () => S,
+    call: Call<T, S>,
+  ): Promise<{ value: T; target: Target; model: ChatModel; scope: S; ticket: number }> {
     const { models, breakers, latency, clock, random, settings, onAttempt } = this.#dependencies;
     const { tally } = context;
     let lastError: KeelError | undefined;
@@ -239,17 +257,17 @@ export class Executor {
           onAttempt({ requestId: context.requestId, attempt: record });
           break;
         }
-        const scope = new ScopedAbort(context.signal);
+        const scope = makeScope();
         const started = performance.now();
         try {
-          const value = await call(model, scope, target);
+          const value = await call(model, { scope, signal: scope?.signal ?? context.signal }, target);
           record.durationMs = performance.now() - started;
           tally.upstreamMs += record.durationMs;
           latency.record(target.key, record.durationMs);
           onAttempt({ requestId: context.requestId, attempt: record });
           return { value, target, model, scope, ticket };
         } catch (thrown) {
-          scope.dispose();
+          scope?.dispose();
           const error = toKeelError(thrown);
           record.durationMs = performance.now() - started;
           tally.upstreamMs += record.durationMs;
