@@ -52,7 +52,32 @@ describe('configSchema defaults', () => {
         },
       },
       routes: [],
+      telemetry: {
+        store: {
+          enabled: true,
+          path: './data/keel.db',
+          rawRetentionMs: 7 * 86_400_000,
+          rollupRetentionMs: 90 * 86_400_000,
+          batchSize: 500,
+          flushIntervalMs: 1000,
+          spoolPath: './data/spool.jsonl',
+        },
+        content: { capture: true, redact: true, previewChars: 200 },
+        jsonl: { enabled: false, dir: './data/telemetry', maxBytes: 100 * 1024 * 1024, maxFiles: 30 },
+        metrics: { enabled: true },
+      },
+      pricing: { overrides: [] },
     });
+  });
+
+  it('refuses a price override whose match is not a regular expression', () => {
+    const problems = problemsOf({
+      providers: [mock('sim')],
+      pricing: { overrides: [{ match: 'gpt-4o(', input: 1, output: 2 }] },
+    });
+    expect(problems).toEqual([
+      'pricing.overrides[0].match: got "gpt-4o("; not a valid regular expression; escape special characters such as "." and "("',
+    ]);
   });
 
   it('fills the defaults of a partly written section', () => {

@@ -198,6 +198,88 @@ function isReservedPath(path: string): boolean {
   );
 }
 
+const day = 24 * 60 * 60 * 1000;
+
+export const telemetrySchema = z.strictObject({
+  store: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      path: z.string().min(1).default('./data/keel.db').describe('SQLite file; its directory is created.'),
+      rawRetentionMs: z
+        .number()
+        .int()
+        .positive()
+        .default(7 * day)
+        .describe('How long raw request records are kept.'),
+      rollupRetentionMs: z
+        .number()
+        .int()
+        .positive()
+        .default(90 * day)
+        .describe('How long per-minute rollups are kept.'),
+      batchSize: z.number().int().positive().default(500).describe('Records written per transaction.'),
+      flushIntervalMs: z
+        .number()
+        .int()
+        .positive()
+        .default(1000)
+        .describe('Longest a record waits in memory.'),
+      spoolPath: z
+        .string()
+        .min(1)
+        .default('./data/spool.jsonl')
+        .describe('Where records wait while the store is failing; replayed when it recovers.'),
+    })
+    .prefault({}),
+  content: z
+    .strictObject({
+      capture: z
+        .boolean()
+        .default(true)
+        .describe('Keep prompt and response previews; false keeps no content.'),
+      redact: z
+        .boolean()
+        .default(true)
+        .describe('Redact emails, phones, cards, secrets and IPs in previews.'),
+      previewChars: z.number().int().min(0).max(2000).default(200),
+    })
+    .prefault({}),
+  jsonl: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      dir: z
+        .string()
+        .min(1)
+        .default('./data/telemetry')
+        .describe('One JSON object per request, a file per day.'),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(100 * 1024 * 1024),
+      maxFiles: z.number().int().positive().default(30),
+    })
+    .prefault({}),
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(true).describe('Serve Prometheus metrics at GET /metrics.'),
+    })
+    .prefault({}),
+});
+
+export const priceOverrideSchema = z.strictObject({
+  provider: z.string().optional().describe('Provider type or id; any provider when absent.'),
+  match: z.string().min(1).describe('Regular expression matched against the model id.'),
+  input: z.number().min(0).describe('USD per 1M input tokens.'),
+  output: z.number().min(0).describe('USD per 1M output tokens.'),
+  cachedInput: z.number().min(0).optional().describe('USD per 1M cached input tokens; default: input.'),
+  cacheWrite: z.number().min(0).optional().describe('USD per 1M cache-write tokens; default: input.'),
+});
+
+export const pricingSchema = z.strictObject({
+  overrides: z.array(priceOverrideSchema).default([]),
+});
+
 export const loggingSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -211,6 +293,8 @@ export const configSchema = z
     models: z.array(modelSchema).default([]),
     reliability: reliabilitySchema.prefault({}),
     routes: z.array(routeSchema).default([]),
+    telemetry: telemetrySchema.prefault({}),
+    pricing: pricingSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -254,6 +338,18 @@ export const configSchema = z
         }
       });
     });
+    config.pricing.overrides.forEach((override, index) => {
+      try {
+        new RegExp(override.match);
+      } catch {
+        context.addIssue({
+          code: 'custom',
+          path: ['pricing', 'overrides', index, 'match'],
+          input: override.match,
+          message: 'not a valid regular expression; escape special characters such as "." and "("',
+        });
+      }
+    });
     const paths = new Set<string>();
     config.routes.forEach((route, index) => {
       const normalized = route.path.replace(/\/+$/, '') || '/';
@@ -295,3 +391,5 @@ export type RouteConfig = KeelConfig['routes'][number];
 export type ReliabilityConfig = KeelConfig['reliability'];
 export type RetryConfig = ReliabilityConfig['retry'];
 export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
+export type TelemetryConfig = KeelConfig['telemetry'];
+export type PriceOverride = KeelConfig['pricing']['overrides'][number];

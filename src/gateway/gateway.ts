@@ -15,7 +15,7 @@ import type { BreakerRegistry } from '../reliability/breaker-registry.js';
 import { deadlineExceeded, ScopedAbort } from '../reliability/deadline.js';
 import { RequestFailedError, type ExecutionTally, type Executor } from '../reliability/executor.js';
 import type { EventBus } from '../telemetry/event-bus.js';
-import type { RequestEndEvent, RequestMetadata } from '../telemetry/events.js';
+import { responseTextLimit, type RequestEndEvent, type RequestMetadata } from '../telemetry/events.js';
 
 export interface GatewayDependencies {
   catalog: RouteCatalog;
@@ -69,6 +69,8 @@ export interface StreamingCall extends Served {
     finishReason?: FinishReason | undefined;
     usage?: Usage | undefined;
     responseChars: number;
+    /** The start of the answer, up to responseTextLimit characters. */
+    responseText?: string | undefined;
   }): void;
   /** Call when the first content byte was written to the client. */
   markFirstByte(): void;
@@ -128,6 +130,7 @@ export class Gateway {
             finishReason: result.finishReason,
             usage: result.usage,
             responseChars: result.text?.length ?? 0,
+            responseText: result.text?.slice(0, responseTextLimit) ?? undefined,
           }),
       };
     } catch (error) {
@@ -213,6 +216,7 @@ export class Gateway {
       finishReason?: FinishReason | undefined;
       usage?: Usage | undefined;
       responseChars?: number;
+      responseText?: string | undefined;
     },
   ): void {
     const { events, breakers } = this.#dependencies;
@@ -250,6 +254,8 @@ export class Gateway {
             : breakers.status(lastAttempt.target),
       promptChars: promptChars(call.request),
       responseChars: outcome.responseChars ?? 0,
+      request: call.request,
+      responseText: outcome.responseText,
     };
     events.emit('request:end', event);
   }

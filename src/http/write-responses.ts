@@ -5,6 +5,7 @@ import type { FastifyReply } from 'fastify';
 import { toKeelError, type FinishReason, type KeelError } from '../spec/index.js';
 import type { CompletedCall, StreamingCall } from '../gateway/gateway.js';
 import { ChatChunkEncoder } from './chat-chunk-encoder.js';
+import { responseTextLimit } from '../telemetry/events.js';
 
 /** Response headers every answer carries. Documented in docs/api.md. */
 export function servedHeaders(
@@ -57,11 +58,14 @@ export async function writeChatStream(options: {
   let error: KeelError | undefined;
   let finishReason: FinishReason | undefined;
   let responseChars = 0;
+  let responseText = '';
   let wroteContent = false;
   try {
     for await (const part of call.parts) {
-      if (part.type === 'text-delta') responseChars += part.text.length;
-      else if (part.type === 'finish') finishReason = part.finishReason;
+      if (part.type === 'text-delta') {
+        responseChars += part.text.length;
+        if (responseText.length < responseTextLimit) responseText += part.text;
+      } else if (part.type === 'finish') finishReason = part.finishReason;
       const text = encoder.encode(part);
       if (text === '') continue;
       if (!wroteContent) {
@@ -75,5 +79,12 @@ export async function writeChatStream(options: {
     error = toKeelError(thrown);
     if (!raw.destroyed) raw.end(ChatChunkEncoder.error(error, requestId));
   }
-  call.finish({ error, servedModel: encoder.model, finishReason, usage: encoder.usage, responseChars });
+  call.finish({
+    error,
+    servedModel: encoder.model,
+    finishReason,
+    usage: encoder.usage,
+    responseChars,
+    responseText: responseText.slice(0, responseTextLimit),
+  });
 }

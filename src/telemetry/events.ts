@@ -1,5 +1,5 @@
 // The typed events the request path emits; metrics, logs, traces and the store subscribe to them.
-import type { FinishReason, Usage } from '../spec/index.js';
+import type { ChatRequest, FinishReason, Usage } from '../spec/index.js';
 import type { BreakerTransition } from '../reliability/breaker-registry.js';
 
 /** Who asked, and under which experiment: carried from request headers into telemetry (seed 001). */
@@ -77,7 +77,14 @@ export interface RequestEndEvent {
   breakerStatus?: string | undefined;
   promptChars: number;
   responseChars: number;
+  /** The request as the gateway ran it (for previews; read, never modify). */
+  request: ChatRequest;
+  /** The start of the answer (up to responseTextLimit characters), for previews. */
+  responseText: string | undefined;
 }
+
+/** How much of an answer's text the request path keeps for previews. */
+export const responseTextLimit = 1000;
 
 export interface KeelEvents {
   'request:start': RequestStartEvent;
