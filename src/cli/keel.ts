@@ -55,7 +55,7 @@ async function start(args: string[]): Promise<void> {
   const port =
     parsePort(values.port, '--port') ?? parsePort(process.env.KEEL_PORT, 'KEEL_PORT') ?? config.server.port;
   const host = values.host ?? (process.env.KEEL_HOST || undefined) ?? config.server.host;
-  const keel = createKeel({ config });
+  const keel = createKeel({ config, adminToken: process.env.KEEL_ADMIN_TOKEN || undefined });
   const url = await keel.listen({ port, host });
   keel.logger.info(
     {

@@ -19,6 +19,8 @@ export interface KeelOptions {
   random?: (() => number) | undefined;
   logger?: Logger | undefined;
   dispatcherFactory?: DispatcherFactory | undefined;
+  /** Guards /api/*; without it the control API is served to loopback clients only. */
+  adminToken?: string | undefined;
 }
 
 export interface Keel {
@@ -107,7 +109,7 @@ export function createKeel(options: KeelOptions): Keel {
     random,
     timeoutMs: config.reliability.timeoutMs,
   });
-  const server = buildServer({ config, gateway, logger });
+  const server = buildServer({ config, gateway, logger, adminToken: options.adminToken });
   let closing: Promise<{ drained: boolean }> | undefined;
 
   return {

@@ -1,12 +1,18 @@
 // Builds the HTTP edge: fastify with Keel's body parsing, request ids, errors and routes.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+} from 'fastify';
 import type { KeelConfig } from '../config/index.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { ErrorCodes, KeelError } from '../spec/index.js';
 import { registerChatRoutes } from './chat-routes.js';
 import { fromFrameworkError, sendError } from './edge-errors.js';
+import { registerApiRoutes } from './api-routes.js';
 import { registerHealthRoute } from './health-route.js';
 import { InFlight } from './in-flight.js';
 import { registerPromptRoutes } from './prompt-routes.js';
@@ -33,6 +39,10 @@ export function buildServer(options: {
   config: Readonly<KeelConfig>;
   gateway: Gateway;
   logger: FastifyBaseLogger;
+  /** KEEL_ADMIN_TOKEN: guards /api/*; without it /api is served to loopback clients only. */
+  adminToken?: string | undefined;
+  /** More /api routes behind the admin guard. */
+  apiExtensions?: FastifyPluginAsync[];
 }): EdgeServer {
   const { config, gateway } = options;
   const startedAt = Date.now();
@@ -140,6 +150,7 @@ export function buildServer(options: {
   registerChatRoutes(app, { gateway, inFlight, startedAt });
   registerPromptRoutes(app, { gateway, routes: config.routes, inFlight });
   registerHealthRoute(app, { gateway, startedAt });
+  registerApiRoutes(app, { gateway, adminToken: options.adminToken, extensions: options.apiExtensions });
   return {
     app,
     inFlight,

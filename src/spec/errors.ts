@@ -26,6 +26,8 @@ export const ErrorCodes = {
   allTargetsFailed: 'KEEL_ALL_TARGETS_FAILED',
   clientClosed: 'KEEL_CLIENT_CLOSED',
   shuttingDown: 'KEEL_SHUTTING_DOWN',
+  adminUnauthorized: 'KEEL_ADMIN_UNAUTHORIZED',
+  adminForbidden: 'KEEL_ADMIN_FORBIDDEN',
   configInvalid: 'KEEL_CONFIG_INVALID',
   internal: 'KEEL_INTERNAL',
 } as const;
