@@ -148,6 +148,14 @@ describe('bad input at the edge', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as NotFoundError).message).toContain('chat-default');
+    // Refused before routing, yet recorded like any other request.
+    expect(harness.ended.at(-1)).toMatchObject({
+      requestedModel: 'gpt-17',
+      outcome: 'error',
+      status: 404,
+      errorCode: 'KEEL_UNKNOWN_MODEL',
+      attempts: [],
+    });
   });
 
   it('serves prompt routes from a JSON body of variables', async () => {

@@ -174,19 +174,13 @@ export class Gateway {
   #begin(call: GatewayCall, stream: boolean): Run {
     const { events, clock, timeoutMs } = this.#dependencies;
     const receivedAtMs = clock.now() - (performance.now() - call.arrivedAt);
-    const plan = planRoute({
-      model: call.model,
-      catalog: this.#dependencies.catalog,
-      random: this.#dependencies.random,
-      latencyMs: (key) => this.#dependencies.latency.get(key),
-    });
     const scope = new ScopedAbort(undefined, call.abort);
     const cancelDeadline = scope.after(timeoutMs, () => deadlineExceeded(timeoutMs));
     const tally: ExecutionTally = { attempts: [], upstreamMs: 0, backoffMs: 0 };
     const run: Run = {
       call,
       stream,
-      plan,
+      plan: { requested: call.model, strategy: 'fallback', targets: [] },
       scope,
       tally,
       receivedAtMs,
@@ -202,6 +196,19 @@ export class Gateway {
         stream,
         metadata: call.metadata,
       });
+    }
+    try {
+      run.plan = planRoute({
+        model: call.model,
+        catalog: this.#dependencies.catalog,
+        random: this.#dependencies.random,
+        latencyMs: (key) => this.#dependencies.latency.get(key),
+      });
+    } catch (error) {
+      // An unknown model is still a request: it is recorded like any other failure.
+      scope.dispose();
+      this.#end(run, { error });
+      throw error;
     }
     return run;
   }

@@ -1,0 +1,226 @@
+// GET /api/stats, /api/requests (JSON or CSV) and /api/timeseries over the telemetry store.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
+import { invalidRequest } from '../spec/index.js';
+import {
+  STORE_DIMENSIONS,
+  TIMESERIES_METRICS,
+  type RequestFilters,
+  type StoreDimension,
+  type TelemetryStore,
+  type TimeseriesMetric,
+} from '../store/store.js';
+import type { RequestRecord, StatusClass } from '../telemetry/request-record.js';
+
+export interface StatsRoutesOptions {
+  store: TelemetryStore;
+  /** Called before each read so records still buffered in memory are counted. */
+  beforeRead: () => Promise<void>;
+  breakers: () => BreakerSnapshot[];
+  now?: () => number;
+}
+
+type Query = Record<string, string | undefined>;
+
+const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "15m", "1h", "7d" -> milliseconds. */
+export function parseDuration(text: string, param: string): number {
+  const match = /^(\d+)(s|m|h|d)$/.exec(text.trim());
+  if (match?.[1] === undefined || match[2] === undefined) {
+    throw invalidRequest(`'${param}' must be a duration such as 15m, 1h or 7d; got "${text}".`, param);
+  }
+  return Number(match[1]) * (units[match[2]] as number);
+}
+
+/** An ISO date or epoch milliseconds. */
+function parseTime(text: string, param: string): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(value))
+    throw invalidRequest(`'${param}' must be an ISO time or epoch ms; got "${text}".`, param);
+  return value;
+}
+
+/** from/to, or window (default 1h) ending now. */
+function timeRange(query: Query, now: number, defaultWindow = '1h'): { fromMs: number; toMs: number } {
+  const toMs = query.to === undefined ? now : parseTime(query.to, 'to');
+  const fromMs =
+    query.from === undefined
+      ? toMs - parseDuration(query.window ?? defaultWindow, 'window')
+      : parseTime(query.from, 'from');
+  if (fromMs >= toMs) throw invalidRequest("'from' must be before 'to'.", 'from');
+  return { fromMs, toMs };
+}
+
+function dimension(text: string, param: string): StoreDimension {
+  if (!(STORE_DIMENSIONS as readonly string[]).includes(text)) {
+    throw invalidRequest(`'${param}' must be one of ${STORE_DIMENSIONS.join(', ')}; got "${text}".`, param);
+  }
+  return text as StoreDimension;
+}
+
+function statusClassOf(text: string | undefined): StatusClass | undefined {
+  if (text === undefined) return undefined;
+  if (text !== '2xx' && text !== '4xx' && text !== '5xx') {
+    throw invalidRequest(`'status_class' must be 2xx, 4xx or 5xx; got "${text}".`, 'status_class');
+  }
+  return text;
+}
+
+function filters(query: Query): RequestFilters {
+  const status = query.status === undefined ? undefined : Number(query.status);
+  if (status !== undefined && !Number.isInteger(status))
+    throw invalidRequest("'status' must be an HTTP status.", 'status');
+  const outcome = query.outcome;
+  if (outcome !== undefined && outcome !== 'ok' && outcome !== 'error') {
+    throw invalidRequest("'outcome' must be ok or error.", 'outcome');
+  }
+  return {
+    environment: query.environment,
+    application: query.application,
+    provider: query.provider,
+    model: query.model,
+    statusClass: statusClassOf(query.status_class),
+    status,
+    outcome,
+    errorCode: query.error_code,
+    experimentId: query.experiment_id,
+    variantId: query.variant_id,
+    featureVersion: query.feature_version,
+    promptVersion: query.prompt_version,
+  };
+}
+
+const csvColumns: (keyof RequestRecord)[] = [
+  'timeMs',
+  'requestId',
+  'environment',
+  'application',
+  'route',
+  'requestedModel',
+  'provider',
+  'servedModel',
+  'stream',
+  'status',
+  'outcome',
+  'errorCode',
+  'totalMs',
+  'upstreamMs',
+  'overheadMs',
+  'ttftMs',
+  'inputTokens',
+  'outputTokens',
+  'totalTokens',
+  'cachedInputTokens',
+  'reasoningTokens',
+  'costUsd',
+  'attempts',
+  'failoverPath',
+  'breakerState',
+  'featureVersion',
+  'promptVersion',
+  'experimentId',
+  'variantId',
+  'promptChars',
+  'responseChars',
+];
+
+function csvCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = Array.isArray(value) ? value.join(' > ') : String(value);
+  // Quote always-dangerous characters, and neutralise spreadsheet formulas (CSV injection).
+  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+function sendCsv(
+  reply: FastifyReply,
+  records: RequestRecord[],
+  nextCursor: string | undefined,
+): FastifyReply {
+  const lines = [csvColumns.join(',')];
+  for (const record of records) lines.push(csvColumns.map((column) => csvCell(record[column])).join(','));
+  if (nextCursor !== undefined) reply.header('x-next-cursor', nextCursor);
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', 'attachment; filename="keel-requests.csv"')
+    .send(`${lines.join('\n')}\n`);
+}
+
+/** The /api read routes over a store; mount behind the admin guard. */
+export function createStatsRoutes(options: StatsRoutesOptions): FastifyPluginAsync {
+  const now = options.now ?? Date.now;
+  return async (api) => {
+    api.get('/api/stats', async (request) => {
+      const query = request.query as Query;
+      const range = timeRange(query, now());
+      const groupBy =
+        query.group_by === undefined || query.group_by === ''
+          ? undefined
+          : query.group_by.split(',').map((item) => dimension(item, 'group_by'));
+      await options.beforeRead();
+      const result = await options.store.stats({ ...range, filters: filters(query), groupBy });
+      return { ...result, breakers: options.breakers() };
+    });
+
+    api.get('/api/requests', async (request, reply) => {
+      const query = request.query as Query;
+      const range = timeRange(query, now(), '24h');
+      const limit = query.limit === undefined ? undefined : Number(query.limit);
+      if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > 1000)) {
+        throw invalidRequest("'limit' must be 1 to 1000.", 'limit');
+      }
+      await options.beforeRead();
+      const page = await options.store.requests({
+        ...range,
+        filters: filters(query),
+        limit,
+        cursor: query.cursor,
+      });
+      if (query.format === 'csv') return sendCsv(reply, page.items, page.nextCursor);
+      return page;
+    });
+
+    api.get('/api/requests.csv', async (request, reply) => {
+      const query = request.query as Query;
+      const range = timeRange(query, now(), '24h');
+      await options.beforeRead();
+      const page = await options.store.requests({
+        ...range,
+        filters: filters(query),
+        limit: 1000,
+        cursor: query.cursor,
+      });
+      return sendCsv(reply, page.items, page.nextCursor);
+    });
+
+    api.get('/api/timeseries', async (request) => {
+      const query = request.query as Query;
+      const metric = query.metric ?? 'requests';
+      if (!(TIMESERIES_METRICS as readonly string[]).includes(metric)) {
+        throw invalidRequest(
+          `'metric' must be one of ${TIMESERIES_METRICS.join(', ')}; got "${metric}".`,
+          'metric',
+        );
+      }
+      const range = timeRange(query, now());
+      const stepMs = parseDuration(query.step ?? '1m', 'step');
+      if (stepMs % 60_000 !== 0)
+        throw invalidRequest("'step' must be whole minutes (1m, 5m, 1h...).", 'step');
+      if ((range.toMs - range.fromMs) / stepMs > 10_000) {
+        throw invalidRequest(
+          "Too many points: widen 'step' or narrow the range (at most 10,000 points).",
+          'step',
+        );
+      }
+      await options.beforeRead();
+      return options.store.timeseries({
+        metric: metric as TimeseriesMetric,
+        by: query.by === undefined ? undefined : dimension(query.by, 'by'),
+        ...range,
+        stepMs,
+        filters: filters(query),
+      });
+    });
+  };
+}
