@@ -127,7 +127,11 @@ const csvColumns: (keyof RequestRecord)[] = [
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = Array.isArray(value) ? value.join(' > ') : String(value);
+  const text = Array.isArray(value)
+    ? value.join(' > ')
+    : typeof value === 'object'
+      ? JSON.stringify(value)
+      : String(value as string | number | boolean);
   // Quote always-dangerous characters, and neutralise spreadsheet formulas (CSV injection).
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
@@ -150,6 +154,7 @@ function sendCsv(
 /** The /api read routes over a store; mount behind the admin guard. */
 export function createStatsRoutes(options: StatsRoutesOptions): FastifyPluginAsync {
   const now = options.now ?? Date.now;
+  // eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async functions
   return async (api) => {
     api.get('/api/stats', async (request) => {
       const query = request.query as Query;

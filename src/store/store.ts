@@ -1,19 +1,15 @@
 // The telemetry store contract: raw request records plus per-minute rollups; SQLite now, PostgreSQL later.
-import type {
-  RequestRecord,
-  StatusClass,
-} from "../telemetry/request-record.js";
+import type { RequestRecord, StatusClass } from '../telemetry/request-record.js';
 
 /** A rollup dimension to group or split by. `model` is the model the client asked for. */
-export type StoreDimension =
-  "provider" | "model" | "environment" | "application";
+export type StoreDimension = 'provider' | 'model' | 'environment' | 'application';
 
 /** Every dimension, in the order group keys list them. */
 export const STORE_DIMENSIONS: readonly StoreDimension[] = [
-  "environment",
-  "application",
-  "provider",
-  "model",
+  'environment',
+  'application',
+  'provider',
+  'model',
 ];
 
 /**
@@ -89,7 +85,7 @@ export interface StatsResult {
 /** Filters on raw records, on top of the rollup ones. */
 export interface RequestFilters extends RollupFilters {
   status?: number | undefined;
-  outcome?: "ok" | "error" | undefined;
+  outcome?: 'ok' | 'error' | undefined;
   errorCode?: string | undefined;
   experimentId?: string | undefined;
   variantId?: string | undefined;
@@ -117,30 +113,30 @@ export interface RequestsPage {
 }
 
 export type TimeseriesMetric =
-  | "requests"
-  | "errors"
-  | "error_rate"
-  | "latency_p50"
-  | "latency_p95"
-  | "latency_p99"
-  | "overhead_p99"
-  | "upstream_p95"
-  | "ttft_p95"
-  | "tokens"
-  | "cost";
+  | 'requests'
+  | 'errors'
+  | 'error_rate'
+  | 'latency_p50'
+  | 'latency_p95'
+  | 'latency_p99'
+  | 'overhead_p99'
+  | 'upstream_p95'
+  | 'ttft_p95'
+  | 'tokens'
+  | 'cost';
 
 export const TIMESERIES_METRICS: readonly TimeseriesMetric[] = [
-  "requests",
-  "errors",
-  "error_rate",
-  "latency_p50",
-  "latency_p95",
-  "latency_p99",
-  "overhead_p99",
-  "upstream_p95",
-  "ttft_p95",
-  "tokens",
-  "cost",
+  'requests',
+  'errors',
+  'error_rate',
+  'latency_p50',
+  'latency_p95',
+  'latency_p99',
+  'overhead_p99',
+  'upstream_p95',
+  'ttft_p95',
+  'tokens',
+  'cost',
 ];
 
 /** Largest number of points per series a timeseries query may ask for. */

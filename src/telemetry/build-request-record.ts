@@ -48,7 +48,8 @@ export function buildRequestRecord(event: RequestEndEvent, options: RecordBuilde
     status: event.status,
     outcome: event.outcome,
     errorCode: event.errorCode,
-    errorType: event.outcome === 'error' ? openAIErrorType(event.status === 200 ? 502 : event.status) : undefined,
+    errorType:
+      event.outcome === 'error' ? openAIErrorType(event.status === 200 ? 502 : event.status) : undefined,
     totalMs: event.totalMs,
     upstreamMs: event.upstreamMs,
     overheadMs: event.overheadMs,
