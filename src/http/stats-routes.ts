@@ -131,7 +131,7 @@ function csvCell(value: unknown): string {
     ? value.join(' > ')
     : typeof value === 'object'
       ? JSON.stringify(value)
-      : String(value as string | number | boolean);
+      : String(value);
   // Quote always-dangerous characters, and neutralise spreadsheet formulas (CSV injection).
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
