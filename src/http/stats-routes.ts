@@ -127,11 +127,14 @@ const csvColumns: (keyof RequestRecord)[] = [
 
 function csvCell(value: unknown): string {
   if (value === undefined || value === null) return '';
-  const text = Array.isArray(value)
-    ? value.join(' > ')
-    : typeof value === 'object'
-      ? JSON.stringify(value)
-      : String(value);
+  const text =
+    typeof value === 'string'
+      ? value
+      : typeof value === 'number' || typeof value === 'boolean'
+        ? String(value)
+        : Array.isArray(value)
+          ? value.map((item) => JSON.stringify(item)).join(' > ')
+          : JSON.stringify(value);
   // Quote always-dangerous characters, and neutralise spreadsheet formulas (CSV injection).
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
