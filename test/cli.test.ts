@@ -8,8 +8,12 @@ import { textReader } from './support/read-body.js';
 
 const cli = join(import.meta.dirname, '../src/cli/keel.ts');
 
+const tsxLoader = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
+
+/** Runs the CLI from a fresh temp dir, so its ./data store lands there and not in the repo. */
 function runKeel(args: string[], env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+  return spawn(process.execPath, ['--import', tsxLoader, cli, ...args], {
+    cwd: mkdtempSync(join(tmpdir(), 'keel-cli-cwd-')),
     env: { ...process.env, ...env, KEEL_CONFIG: '', KEEL_PORT: '' },
     stdio: 'pipe',
   });

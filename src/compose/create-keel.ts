@@ -11,7 +11,12 @@ import { targetKey, type ModelRoute, type RouteCatalog } from '../routing/plan-r
 import { ErrorCodes, KeelError, systemClock, type Clock } from '../spec/index.js';
 import { EventBus } from '../telemetry/event-bus.js';
 import { subscribeRequestLogger } from '../telemetry/request-logger.js';
+import { registerMetricsRoute } from '../http/metrics-route.js';
+import { createStatsRoutes } from '../http/stats-routes.js';
+import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
+import { createRecordOptions } from './create-record-options.js';
+import { createTelemetry, type Telemetry } from './create-telemetry.js';
 
 export interface KeelOptions {
   config: Readonly<KeelConfig>;
@@ -27,6 +32,9 @@ export interface Keel {
   config: Readonly<KeelConfig>;
   gateway: Gateway;
   events: EventBus;
+  telemetry: Telemetry;
+  /** Prometheus metrics, when enabled. */
+  metrics: PrometheusMetrics | undefined;
   breakers: BreakerRegistry;
   server: EdgeServer;
   logger: Logger;
@@ -109,13 +117,37 @@ export function createKeel(options: KeelOptions): Keel {
     random,
     timeoutMs: config.reliability.timeoutMs,
   });
-  const server = buildServer({ config, gateway, logger, adminToken: options.adminToken });
+  const recordOptions = createRecordOptions(config);
+  const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });
+  const metrics = config.telemetry.metrics.enabled ? createPrometheusMetrics() : undefined;
+  metrics?.subscribe(events, {
+    costUsd: (event) => recordOptions.costUsd(event),
+    providers: config.providers,
+  });
+  const apiExtensions =
+    telemetry.store === undefined
+      ? []
+      : [
+          createStatsRoutes({
+            store: telemetry.store,
+            beforeRead: () => telemetry.flush(),
+            breakers: () => gateway.breakerSnapshots(),
+            now: () => clock.now(),
+          }),
+        ];
+  const server = buildServer({ config, gateway, logger, adminToken: options.adminToken, apiExtensions });
+  if (metrics !== undefined) {
+    metrics.instrumentHttp(server.app);
+    registerMetricsRoute(server.app, { registry: metrics.registry });
+  }
   let closing: Promise<{ drained: boolean }> | undefined;
 
   return {
     config,
     gateway,
     events,
+    telemetry,
+    metrics,
     breakers,
     server,
     logger,
@@ -145,6 +177,8 @@ export function createKeel(options: KeelOptions): Keel {
         server.app.server.closeIdleConnections();
         await closed;
         await chatModels.close();
+        // Every answered request's record is written before the process exits.
+        await telemetry.close();
         return { drained };
       })();
       return closing;

@@ -67,6 +67,20 @@ export const demoConfig: KeelConfigInput = {
       cooldownMs: 30_000,
     },
   },
+  // The simulators answer as gpt-4o-mini and claude-3-5-haiku; price them like those models so the
+  // demo's cost figures look like a real bill (list prices per 1M tokens, see the pricing table).
+  pricing: {
+    overrides: [
+      { provider: 'sim-openai', match: 'gpt-4o-mini', input: 0.15, output: 0.6, cachedInput: 0.075 },
+      {
+        provider: 'sim-anthropic',
+        match: 'claude-3-5-haiku-latest',
+        input: 0.8,
+        output: 4,
+        cachedInput: 0.08,
+      },
+    ],
+  },
   routes: [
     {
       path: '/qa',

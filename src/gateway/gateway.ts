@@ -11,7 +11,7 @@ import {
 } from '../spec/index.js';
 import { planRoute, type RouteCatalog, type RoutePlan, type Target } from '../routing/plan-route.js';
 import type { LatencyTracker } from '../routing/latency-tracker.js';
-import type { BreakerRegistry } from '../reliability/breaker-registry.js';
+import type { BreakerRegistry, BreakerSnapshot } from '../reliability/breaker-registry.js';
 import { deadlineExceeded, ScopedAbort } from '../reliability/deadline.js';
 import { RequestFailedError, type ExecutionTally, type Executor } from '../reliability/executor.js';
 import type { EventBus } from '../telemetry/event-bus.js';
@@ -103,6 +103,19 @@ export class Gateway {
 
   get catalog(): RouteCatalog {
     return this.#dependencies.catalog;
+  }
+
+  /** Every configured target ("provider/model"), once each, in config order. */
+  targetKeys(): string[] {
+    const keys = new Set<string>();
+    for (const route of this.#dependencies.catalog.models.values())
+      for (const target of route.targets) keys.add(target.key);
+    return [...keys];
+  }
+
+  /** The breaker of every configured target. */
+  breakerSnapshots(): BreakerSnapshot[] {
+    return this.targetKeys().map((key) => this.#dependencies.breakers.snapshot(key));
   }
 
   async complete(call: GatewayCall): Promise<CompletedCall> {

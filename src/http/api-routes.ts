@@ -11,33 +11,24 @@ export interface ApiRoutesOptions {
   extensions?: FastifyPluginAsync[];
 }
 
-function targetKeys(gateway: Gateway): string[] {
-  const keys = new Set<string>();
-  for (const route of gateway.catalog.models.values())
-    for (const target of route.targets) keys.add(target.key);
-  return [...keys];
-}
-
 export function registerApiRoutes(app: FastifyInstance, options: ApiRoutesOptions): void {
   const { gateway } = options;
   void app.register(async (api) => {
     api.addHook('onRequest', createAdminGuard(options.adminToken));
 
-    api.get('/api/breakers', (_request, reply) =>
-      reply.send({ breakers: targetKeys(gateway).map((key) => gateway.breakers.snapshot(key)) }),
-    );
+    api.get('/api/breakers', (_request, reply) => reply.send({ breakers: gateway.breakerSnapshots() }));
 
     api.post('/api/breakers/:action', (request, reply) => {
       const { action } = request.params as { action: string };
       const body = (request.body ?? {}) as { target?: unknown; reason?: unknown };
       if (typeof body.target !== 'string')
         throw invalidRequest('Send {"target": "provider/model"}.', 'target');
-      if (!targetKeys(gateway).includes(body.target)) {
+      if (!gateway.targetKeys().includes(body.target)) {
         throw new KeelError({
           code: ErrorCodes.invalidRequest,
           status: 404,
           param: 'target',
-          message: `No target "${body.target}". Targets: ${targetKeys(gateway).join(', ')}.`,
+          message: `No target "${body.target}". Targets: ${gateway.targetKeys().join(', ')}.`,
         });
       }
       const reason = typeof body.reason === 'string' ? body.reason.slice(0, 200) : undefined;

@@ -8,10 +8,7 @@ export function registerHealthRoute(
 ): void {
   app.get('/health', async (_request, reply) => {
     const { gateway } = options;
-    const keys = new Set<string>();
-    for (const route of gateway.catalog.models.values())
-      for (const target of route.targets) keys.add(target.key);
-    const targets = [...keys].map((key) => gateway.breakers.snapshot(key));
+    const targets = gateway.breakerSnapshots();
     const open = targets.filter((target) => target.status !== 'closed').length;
     return reply.send({
       status: open === 0 ? 'ok' : open === targets.length ? 'down' : 'degraded',

@@ -178,8 +178,9 @@ export interface TimeseriesResult {
  * Where request records are kept and queried. Implementations: SQLite (one file, default) and,
  * for several replicas, PostgreSQL; both must pass the same contract tests.
  *
- * Inserting is idempotent per requestId: a record already stored is ignored, raw row and rollups
- * alike, so a batch may be retried or replayed safely.
+ * Inserting is idempotent: a record already stored (same requestId and timeMs; a record never
+ * changes once made) is ignored, raw row and rollups alike, so a batch may be retried or replayed
+ * safely.
  */
 export interface TelemetryStore {
   insert(records: readonly RequestRecord[]): Promise<void>;

@@ -1,4 +1,7 @@
 // Boots a whole Keel in-process on a free loopback port, with the official OpenAI SDK as its client.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { pino } from 'pino';
 import { createKeel, type Keel } from '../../src/compose/create-keel.js';
@@ -32,12 +35,25 @@ export class ManualClock implements Clock {
   }
 }
 
+/** Points the store, spool and JSONL files at a fresh temp dir unless the test set them itself. */
+export function withTempStore(config: KeelConfigInput): KeelConfigInput {
+  const dir = mkdtempSync(join(tmpdir(), 'keel-test-'));
+  return {
+    ...config,
+    telemetry: {
+      ...config.telemetry,
+      store: { path: join(dir, 'keel.db'), spoolPath: join(dir, 'spool.jsonl'), ...config.telemetry?.store },
+      jsonl: { dir: join(dir, 'telemetry'), ...config.telemetry?.jsonl },
+    },
+  };
+}
+
 export async function startKeel(
   config: KeelConfigInput,
   options: { clock?: Clock; random?: () => number } = {},
 ): Promise<KeelHarness> {
   const keel = createKeel({
-    config: validateConfig(config, { source: 'test', env: {} }),
+    config: validateConfig(withTempStore(config), { source: 'test', env: {} }),
     clock: options.clock,
     random: options.random,
     logger: pino({ level: 'silent' }),

@@ -1,0 +1,95 @@
+// Wires the telemetry path: request:end events -> RequestRecords -> store writer (and other sinks).
+import type { Logger } from 'pino';
+import type { KeelConfig } from '../config/index.js';
+import type { Clock } from '../spec/index.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { StoreWriter } from '../store/store-writer.js';
+import type { TelemetryStore } from '../store/store.js';
+import { buildRequestRecord, type RecordBuilderOptions } from '../telemetry/build-request-record.js';
+import type { EventBus } from '../telemetry/event-bus.js';
+import type { RequestRecord } from '../telemetry/request-record.js';
+import { JsonlSink } from '../telemetry/sinks/jsonl-sink.js';
+
+export interface Telemetry {
+  /** The store, when one is enabled. */
+  store: TelemetryStore | undefined;
+  /** Writes buffered records so reads see every answered request. */
+  flush(): Promise<void>;
+  /** Flushes every sink and closes the store (at shutdown). */
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes the record sinks to `request:end`. Nothing here runs on the request's own path
+ * beyond building the record and appending it to in-memory buffers.
+ */
+export function createTelemetry(options: {
+  config: Readonly<KeelConfig>;
+  events: EventBus;
+  logger: Logger;
+  clock: Clock;
+  recordOptions: RecordBuilderOptions;
+  /** More record consumers (JSONL file...). */
+  sinks?: ((record: RequestRecord) => void)[];
+}): Telemetry {
+  const { config, events, logger } = options;
+  const storeConfig = config.telemetry.store;
+  const store = storeConfig.enabled
+    ? new SqliteStore({
+        path: storeConfig.path,
+        rawRetentionMs: storeConfig.rawRetentionMs,
+        rollupRetentionMs: storeConfig.rollupRetentionMs,
+      })
+    : undefined;
+  const writer =
+    store === undefined
+      ? undefined
+      : new StoreWriter({
+          store,
+          batchSize: storeConfig.batchSize,
+          flushIntervalMs: storeConfig.flushIntervalMs,
+          spoolPath: storeConfig.spoolPath,
+          clock: options.clock,
+          onError: (error, source) =>
+            logger.warn({ err: error, source }, 'telemetry store write failed; records spooled'),
+        });
+  const jsonlConfig = config.telemetry.jsonl;
+  const jsonl = jsonlConfig.enabled
+    ? new JsonlSink({
+        dir: jsonlConfig.dir,
+        maxBytes: jsonlConfig.maxBytes,
+        maxFiles: jsonlConfig.maxFiles,
+        clock: options.clock,
+        onError: (error) => logger.warn({ err: error }, 'telemetry JSONL write failed; will retry'),
+      })
+    : undefined;
+  const sinks = [
+    ...(options.sinks ?? []),
+    ...(jsonl === undefined ? [] : [(record: RequestRecord) => jsonl.write(record)]),
+  ];
+  events.on('request:end', (event) => {
+    const record = buildRequestRecord(event, options.recordOptions);
+    writer?.write(record);
+    for (const sink of sinks) sink(record);
+  });
+  const pruneTimer =
+    store === undefined
+      ? undefined
+      : setInterval(() => {
+          store
+            .prune(options.clock.now())
+            .catch((error: unknown) => logger.warn({ err: error }, 'telemetry prune failed'));
+        }, 3_600_000);
+  pruneTimer?.unref();
+  return {
+    store,
+    flush: async () => {
+      await Promise.all([writer?.flush(), jsonl?.flush()]);
+    },
+    close: async () => {
+      if (pruneTimer !== undefined) clearInterval(pruneTimer);
+      await Promise.all([writer?.close(), jsonl?.close()]);
+      await store?.close();
+    },
+  };
+}

@@ -1,0 +1,267 @@
+// Per-minute rollups: building them from records and reading them back into stats and time series.
+import { statusClass, type RequestRecord, type StatusClass } from '../telemetry/request-record.js';
+import { LatencySketch } from './latency-sketch.js';
+import type { StatsGroup, StoreDimension, TimeseriesMetric } from './store.js';
+
+export const MINUTE_MS = 60_000;
+
+/** Start of the minute holding `timeMs`. */
+export function minuteOf(timeMs: number): number {
+  return Math.floor(timeMs / MINUTE_MS) * MINUTE_MS;
+}
+
+/** What one rollup row is keyed by. `provider` is '' when no provider was reached. */
+export interface RollupKey {
+  minuteMs: number;
+  environment: string;
+  application: string;
+  provider: string;
+  /** The requested model. */
+  model: string;
+  statusClass: StatusClass;
+}
+
+/** Additive columns of a rollup row. */
+export interface RollupTotals {
+  requests: number;
+  ok: number;
+  errors: number;
+  inputTokens: number;
+  outputTokens: number;
+  totalTokens: number;
+  cachedInputTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  cacheHits: number;
+  totalMsSum: number;
+  /** Exact min/max of totalMs; Infinity/-Infinity while empty. */
+  totalMsMin: number;
+  totalMsMax: number;
+}
+
+export type SketchName = 'totalMs' | 'upstreamMs' | 'overheadMs' | 'ttftMs';
+
+export const SKETCH_NAMES: readonly SketchName[] = ['totalMs', 'upstreamMs', 'overheadMs', 'ttftMs'];
+
+/**
+ * A rollup row's worth of new data, to be added to what the store already holds. Latencies are
+ * kept as plain values: the store accepts them straight into the stored sketch it has decoded,
+ * cheaper than building a sketch per delta and merging it.
+ */
+export interface RollupDelta {
+  key: RollupKey;
+  totals: RollupTotals;
+  samples: Record<SketchName, number[]>;
+}
+
+/** The stored sketch (or a new one) with the delta's samples added. */
+export function sketchWithSamples(
+  stored: Uint8Array | null | undefined,
+  samples: readonly number[],
+): LatencySketch {
+  const sketch = stored === undefined || stored === null ? new LatencySketch() : LatencySketch.decode(stored);
+  for (const value of samples) sketch.accept(value);
+  return sketch;
+}
+
+export function emptyTotals(): RollupTotals {
+  return {
+    requests: 0,
+    ok: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    totalTokens: 0,
+    cachedInputTokens: 0,
+    reasoningTokens: 0,
+    costUsd: 0,
+    cacheHits: 0,
+    totalMsSum: 0,
+    totalMsMin: Infinity,
+    totalMsMax: -Infinity,
+  };
+}
+
+export function addTotals(target: RollupTotals, source: RollupTotals): void {
+  target.requests += source.requests;
+  target.ok += source.ok;
+  target.errors += source.errors;
+  target.inputTokens += source.inputTokens;
+  target.outputTokens += source.outputTokens;
+  target.totalTokens += source.totalTokens;
+  target.cachedInputTokens += source.cachedInputTokens;
+  target.reasoningTokens += source.reasoningTokens;
+  target.costUsd += source.costUsd;
+  target.cacheHits += source.cacheHits;
+  target.totalMsSum += source.totalMsSum;
+  target.totalMsMin = Math.min(target.totalMsMin, source.totalMsMin);
+  target.totalMsMax = Math.max(target.totalMsMax, source.totalMsMax);
+}
+
+/** Groups records of one insert into rollup deltas, one per (minute, dimensions, status class). */
+export class RollupBatch {
+  readonly #deltas = new Map<string, RollupDelta>();
+
+  add(record: RequestRecord): void {
+    const key: RollupKey = {
+      minuteMs: minuteOf(record.timeMs),
+      environment: record.environment,
+      application: record.application,
+      provider: record.provider ?? '',
+      model: record.requestedModel,
+      statusClass: statusClass(record.status),
+    };
+    const id = rollupKeyId(key);
+    let delta = this.#deltas.get(id);
+    if (delta === undefined) {
+      delta = {
+        key,
+        totals: emptyTotals(),
+        samples: { totalMs: [], upstreamMs: [], overheadMs: [], ttftMs: [] },
+      };
+      this.#deltas.set(id, delta);
+    }
+    const totals = delta.totals;
+    totals.requests++;
+    if (record.outcome === 'ok') totals.ok++;
+    else totals.errors++;
+    totals.inputTokens += record.inputTokens;
+    totals.outputTokens += record.outputTokens;
+    totals.totalTokens += record.totalTokens;
+    totals.cachedInputTokens += record.cachedInputTokens;
+    totals.reasoningTokens += record.reasoningTokens;
+    totals.costUsd += record.costUsd ?? 0;
+    if (record.cacheHit) totals.cacheHits++;
+    totals.totalMsSum += record.totalMs;
+    totals.totalMsMin = Math.min(totals.totalMsMin, record.totalMs);
+    totals.totalMsMax = Math.max(totals.totalMsMax, record.totalMs);
+    delta.samples.totalMs.push(record.totalMs);
+    delta.samples.upstreamMs.push(record.upstreamMs);
+    delta.samples.overheadMs.push(record.overheadMs);
+    if (record.ttftMs !== undefined) delta.samples.ttftMs.push(record.ttftMs);
+  }
+
+  get size(): number {
+    return this.#deltas.size;
+  }
+
+  deltas(): IterableIterator<RollupDelta> {
+    return this.#deltas.values();
+  }
+}
+
+function rollupKeyId(key: RollupKey): string {
+  return `${key.minuteMs}\u0000${key.environment}\u0000${key.application}\u0000${key.provider}\u0000${key.model}\u0000${key.statusClass}`;
+}
+
+/** A stored rollup row as queries read it; sketches not selected are undefined, empty ones null. */
+export interface RollupReadRow {
+  key: RollupKey;
+  totals: RollupTotals;
+  sketches: Partial<Record<SketchName, Uint8Array | null>>;
+}
+
+/** Sums rollup rows (totals add, sketches merge) and answers stats and metric values. */
+export class RollupAggregate {
+  readonly totals = emptyTotals();
+  readonly #sketches: Partial<Record<SketchName, LatencySketch>> = {};
+
+  add(row: RollupReadRow): void {
+    addTotals(this.totals, row.totals);
+    for (const name of SKETCH_NAMES) {
+      const blob = row.sketches[name];
+      if (blob === undefined || blob === null) continue;
+      (this.#sketches[name] ??= new LatencySketch()).mergeEncoded(blob);
+    }
+  }
+
+  quantile(name: SketchName, q: number): number | null {
+    return this.#sketches[name]?.quantile(q) ?? null;
+  }
+
+  toStatsGroup(key: Record<string, string>): StatsGroup {
+    const totals = this.totals;
+    const requests = totals.requests;
+    const quantiles = (name: SketchName) => ({
+      p50: this.quantile(name, 0.5),
+      p95: this.quantile(name, 0.95),
+      p99: this.quantile(name, 0.99),
+    });
+    return {
+      key,
+      requests,
+      ok: totals.ok,
+      errors: totals.errors,
+      errorRate: requests > 0 ? totals.errors / requests : 0,
+      successRate: requests > 0 ? totals.ok / requests : 0,
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      totalTokens: totals.totalTokens,
+      cachedInputTokens: totals.cachedInputTokens,
+      reasoningTokens: totals.reasoningTokens,
+      costUsd: totals.costUsd,
+      cacheHits: totals.cacheHits,
+      latency: {
+        ...quantiles('totalMs'),
+        avg: requests > 0 ? totals.totalMsSum / requests : null,
+        min: requests > 0 ? totals.totalMsMin : null,
+        max: requests > 0 ? totals.totalMsMax : null,
+      },
+      upstream: quantiles('upstreamMs'),
+      overhead: quantiles('overheadMs'),
+      ttft: quantiles('ttftMs'),
+    };
+  }
+
+  /** The metric's value, or undefined when it has none (a rate or quantile of nothing). */
+  metricValue(metric: TimeseriesMetric): number | undefined {
+    const totals = this.totals;
+    const sketchQuantile = METRIC_SKETCH[metric];
+    if (sketchQuantile !== undefined) {
+      return this.quantile(sketchQuantile.sketch, sketchQuantile.q) ?? undefined;
+    }
+    switch (metric) {
+      case 'requests':
+        return totals.requests;
+      case 'errors':
+        return totals.errors;
+      case 'error_rate':
+        return totals.requests > 0 ? totals.errors / totals.requests : undefined;
+      case 'tokens':
+        return totals.totalTokens;
+      case 'cost':
+        return totals.costUsd;
+      default:
+        return undefined;
+    }
+  }
+}
+
+/** Quantile metrics and the sketch each reads. */
+export const METRIC_SKETCH: Partial<Record<TimeseriesMetric, { sketch: SketchName; q: number }>> = {
+  latency_p50: { sketch: 'totalMs', q: 0.5 },
+  latency_p95: { sketch: 'totalMs', q: 0.95 },
+  latency_p99: { sketch: 'totalMs', q: 0.99 },
+  overhead_p99: { sketch: 'overheadMs', q: 0.99 },
+  upstream_p95: { sketch: 'upstreamMs', q: 0.95 },
+  ttft_p95: { sketch: 'ttftMs', q: 0.95 },
+};
+
+/** Metrics whose empty buckets read 0 (the others have no value there). */
+export function isCountingMetric(metric: TimeseriesMetric): boolean {
+  return metric === 'requests' || metric === 'errors' || metric === 'tokens' || metric === 'cost';
+}
+
+/** The grouped dimensions of a row, as a result key and as a map id. */
+export function groupKeyOf(
+  key: RollupKey,
+  dimensions: readonly StoreDimension[],
+): { key: Record<string, string>; id: string } {
+  const result: Record<string, string> = {};
+  let id = '';
+  for (const dimension of dimensions) {
+    result[dimension] = key[dimension];
+    id += `${key[dimension]}\u0000`;
+  }
+  return { key: result, id };
+}

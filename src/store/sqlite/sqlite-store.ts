@@ -1,0 +1,292 @@
+// The SQLite telemetry store: raw request rows and per-minute rollups in one WAL-mode file.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+import type { RequestRecord } from '../../telemetry/request-record.js';
+import { checkRequestsQuery, checkStatsQuery, checkTimeseriesQuery } from '../check-query.js';
+import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
+import {
+  groupKeyOf,
+  isCountingMetric,
+  METRIC_SKETCH,
+  RollupAggregate,
+  RollupBatch,
+  SKETCH_NAMES,
+} from '../rollup.js';
+import type {
+  RequestFilters,
+  RequestsPage,
+  RequestsQuery,
+  StatsGroup,
+  StatsQuery,
+  StatsResult,
+  StoreDimension,
+  TelemetryStore,
+  TimeseriesQuery,
+  TimeseriesResult,
+  TimeseriesSeries,
+} from '../store.js';
+import {
+  recordToParams,
+  REQUEST_COLUMNS,
+  rowToRecord,
+  SCHEMA_SQL,
+  SCHEMA_VERSION,
+  type RequestRow,
+  type SqlValue,
+} from './sqlite-schema.js';
+import { addFilters } from './sql-filters.js';
+import { SqliteRollups } from './sqlite-rollups.js';
+
+export const DEFAULT_SQLITE_PATH = './data/keel.db';
+export const DEFAULT_RAW_RETENTION_MS = 7 * 24 * 3_600_000; // 7 days
+export const DEFAULT_ROLLUP_RETENTION_MS = 90 * 24 * 3_600_000; // 90 days
+/** Raw rows deleted per statement when pruning; the event loop gets a turn between chunks. */
+const PRUNE_CHUNK_ROWS = 5_000;
+
+export interface SqliteStoreOptions {
+  /** Database file; its directory is created. Default `./data/keel.db`. `:memory:` for a throwaway store. */
+  path?: string | undefined;
+  /** How long raw request rows are kept. Default 7 days. */
+  rawRetentionMs?: number | undefined;
+  /** How long minute rollups are kept. Default 90 days. */
+  rollupRetentionMs?: number | undefined;
+}
+
+const REQUEST_FILTER_COLUMNS: Record<keyof RequestFilters, string> = {
+  environment: 'environment',
+  application: 'application',
+  provider: 'provider',
+  model: 'requested_model',
+  statusClass: 'status_class',
+  status: 'status',
+  outcome: 'outcome',
+  errorCode: 'error_code',
+  experimentId: 'experiment_id',
+  variantId: 'variant_id',
+  featureVersion: 'feature_version',
+  promptVersion: 'prompt_version',
+};
+
+/**
+ * TelemetryStore on one SQLite file (WAL, synchronous=NORMAL: a crash of the machine may lose the
+ * last transactions, never corrupt the file). Calls run synchronously on the calling thread; keep
+ * batches moderate (the StoreWriter's 500) so no call holds the event loop long.
+ *
+ * @example
+ * const store = new SqliteStore({ path: './data/keel.db' });
+ * await store.insert(records);
+ * const { groups } = await store.stats({ fromMs, toMs, groupBy: ['provider'] });
+ */
+export class SqliteStore implements TelemetryStore {
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #rawRetentionMs: number;
+  readonly #rollupRetentionMs: number;
+  readonly #insertRequest: Database.Statement<SqlValue[]>;
+  readonly #rollups: SqliteRollups;
+  readonly #pruneRaw: Database.Statement<[number, number]>;
+  readonly #insertBatch: Database.Transaction<(records: readonly RequestRecord[]) => void>;
+  readonly #queries = new Map<string, Database.Statement<SqlValue[]>>();
+  #closed = false;
+
+  constructor(options: SqliteStoreOptions = {}) {
+    this.path = options.path ?? DEFAULT_SQLITE_PATH;
+    this.#rawRetentionMs = options.rawRetentionMs ?? DEFAULT_RAW_RETENTION_MS;
+    this.#rollupRetentionMs = options.rollupRetentionMs ?? DEFAULT_ROLLUP_RETENTION_MS;
+    if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
+    const db = new Database(this.path);
+    this.#db = db;
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+
+    // Spread arguments bind faster than one array argument (measured: about 20 % on this statement).
+    this.#insertRequest = db.prepare<SqlValue[]>(
+      `INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')})
+       VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
+    );
+    this.#rollups = new SqliteRollups({ db, query: (sql) => this.#query(sql) });
+    this.#pruneRaw = db.prepare<[number, number]>(
+      `DELETE FROM requests WHERE rowid IN
+         (SELECT rowid FROM requests WHERE time_ms < ? ORDER BY time_ms LIMIT ?)`,
+    );
+
+    this.#insertBatch = db.transaction((records: readonly RequestRecord[]) => {
+      // Only rows actually inserted feed the rollups, so a replayed or retried record
+      // (already stored: INSERT OR IGNORE changes nothing) is never counted twice.
+      const batch = new RollupBatch();
+      for (const record of records) {
+        if (this.#insertRequest.run(...recordToParams(record)).changes === 1) batch.add(record);
+      }
+      for (const delta of batch.deltas()) this.#rollups.write(delta);
+    });
+  }
+
+  /** One transaction: raw rows (ignoring records already stored) and their rollups. */
+  insert(records: readonly RequestRecord[]): Promise<void> {
+    return settle(() => {
+      if (records.length > 0) this.#insertBatch(records);
+    });
+  }
+
+  stats(query: StatsQuery): Promise<StatsResult> {
+    return settle(() => this.#stats(query));
+  }
+
+  requests(query: RequestsQuery): Promise<RequestsPage> {
+    return settle(() => this.#requests(query));
+  }
+
+  timeseries(query: TimeseriesQuery): Promise<TimeseriesResult> {
+    return settle(() => this.#timeseries(query));
+  }
+
+  #stats(query: StatsQuery): StatsResult {
+    checkStatsQuery(query);
+    const dimensions = [...new Set(query.groupBy ?? [])];
+    const groups = new Map<string, { key: Record<string, string>; aggregate: RollupAggregate }>();
+    if (dimensions.length === 0) groups.set('', { key: {}, aggregate: new RollupAggregate() });
+    for (const row of this.#rollups.rows(query, SKETCH_NAMES)) {
+      const { key, id } = groupKeyOf(row.key, dimensions);
+      let group = groups.get(id);
+      if (group === undefined) {
+        group = { key, aggregate: new RollupAggregate() };
+        groups.set(id, group);
+      }
+      group.aggregate.add(row);
+    }
+    const result: StatsGroup[] = [...groups.values()].map(({ key, aggregate }) =>
+      aggregate.toStatsGroup(key),
+    );
+    result.sort((a, b) => b.requests - a.requests || compareKeys(a.key, b.key));
+    return { fromMs: query.fromMs, toMs: query.toMs, groups: result };
+  }
+
+  #requests(query: RequestsQuery): RequestsPage {
+    const limit = checkRequestsQuery(query);
+    const conditions = ['time_ms >= ?', 'time_ms < ?'];
+    const params: SqlValue[] = [query.fromMs, query.toMs];
+    addFilters({ filters: query.filters ?? {}, columns: REQUEST_FILTER_COLUMNS, conditions, params });
+    const status = query.filters?.status;
+    if (status !== undefined && status >= 400) conditions.push('status >= 400'); // see requests_error_status
+    if (query.cursor !== undefined) {
+      const cursor = decodeRequestCursor(query.cursor);
+      conditions.push('(time_ms < ? OR (time_ms = ? AND request_id < ?))');
+      params.push(cursor.timeMs, cursor.timeMs, cursor.requestId);
+    }
+    const rows = this.#query<RequestRow>(
+      `SELECT ${REQUEST_COLUMNS.join(', ')} FROM requests WHERE ${conditions.join(' AND ')}
+       ORDER BY time_ms DESC, request_id DESC LIMIT ?`,
+    ).all(...params, limit + 1);
+    const items = rows.slice(0, limit).map(rowToRecord);
+    const last = items.at(-1);
+    const page: RequestsPage = { items };
+    if (rows.length > limit && last !== undefined) {
+      page.nextCursor = encodeRequestCursor({ timeMs: last.timeMs, requestId: last.requestId });
+    }
+    return page;
+  }
+
+  #timeseries(query: TimeseriesQuery): TimeseriesResult {
+    checkTimeseriesQuery(query);
+    const { metric, stepMs } = query;
+    const dimensions: StoreDimension[] = query.by === undefined ? [] : [query.by];
+    const sketch = METRIC_SKETCH[metric]?.sketch;
+    const series = new Map<string, { key: Record<string, string>; buckets: Map<number, RollupAggregate> }>();
+    if (dimensions.length === 0) series.set('', { key: {}, buckets: new Map() });
+    for (const row of this.#rollups.rows(query, sketch === undefined ? [] : [sketch])) {
+      const { key, id } = groupKeyOf(row.key, dimensions);
+      let entry = series.get(id);
+      if (entry === undefined) {
+        entry = { key, buckets: new Map() };
+        series.set(id, entry);
+      }
+      const bucketMs = Math.floor(row.key.minuteMs / stepMs) * stepMs;
+      let aggregate = entry.buckets.get(bucketMs);
+      if (aggregate === undefined) {
+        aggregate = new RollupAggregate();
+        entry.buckets.set(bucketMs, aggregate);
+      }
+      aggregate.add(row);
+    }
+    const firstBucketMs = Math.floor(query.fromMs / stepMs) * stepMs;
+    const fillZero = isCountingMetric(metric);
+    const result: TimeseriesSeries[] = [...series.values()]
+      .sort((a, b) => compareKeys(a.key, b.key))
+      .map(({ key, buckets }) => {
+        const points: TimeseriesSeries['points'] = [];
+        for (let tMs = firstBucketMs; tMs < query.toMs; tMs += stepMs) {
+          const value = buckets.get(tMs)?.metricValue(metric) ?? (fillZero ? 0 : undefined);
+          if (value !== undefined) points.push({ tMs, value });
+        }
+        return { key, points };
+      });
+    return { metric, stepMs, series: result };
+  }
+
+  /** Deletes raw rows in chunks (yielding between them), then old rollups in one statement. */
+  async prune(nowMs: number): Promise<{ rawDeleted: number; rollupsDeleted: number }> {
+    let rawDeleted = 0;
+    for (;;) {
+      const deleted = this.#pruneRaw.run(nowMs - this.#rawRetentionMs, PRUNE_CHUNK_ROWS).changes;
+      rawDeleted += deleted;
+      if (deleted < PRUNE_CHUNK_ROWS) break;
+      await yieldToEventLoop();
+    }
+    const rollupsDeleted = this.#rollups.prune(nowMs - this.#rollupRetentionMs);
+    return { rawDeleted, rollupsDeleted };
+  }
+
+  close(): Promise<void> {
+    return settle(() => {
+      if (this.#closed) return;
+      this.#closed = true;
+      this.#db.pragma('optimize');
+      this.#db.close();
+    });
+  }
+
+  /** Statements for dynamic queries, prepared once per distinct SQL text. */
+  #query<Row>(sql: string): Database.Statement<SqlValue[], Row> {
+    let statement = this.#queries.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare<SqlValue[]>(sql);
+      this.#queries.set(sql, statement);
+    }
+    return statement as Database.Statement<SqlValue[], Row>;
+  }
+}
+
+/** Runs synchronous work as a promise: a throw becomes a rejection, as callers of a Promise API expect. */
+function settle<T>(work: () => T): Promise<T> {
+  return new Promise<T>((resolve) => resolve(work()));
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true });
+  if (typeof version !== 'number' || version > SCHEMA_VERSION) {
+    throw new Error(
+      `telemetry database schema version ${String(version)} is newer than this Keel's (${SCHEMA_VERSION}); ` +
+        'upgrade Keel or point the store at another file',
+    );
+  }
+  if (version < SCHEMA_VERSION) {
+    db.transaction(() => {
+      db.exec(SCHEMA_SQL);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
+  }
+}
+
+function compareKeys(a: Record<string, string>, b: Record<string, string>): number {
+  const left = Object.values(a).join('\u0000');
+  const right = Object.values(b).join('\u0000');
+  return left < right ? -1 : left > right ? 1 : 0;
+}
