@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ConfigError, demoConfig, loadConfigFile, validateConfig, type KeelConfig } from '../config/index.js';
 import { createKeel } from '../compose/create-keel.js';
+import { statsCommand } from './stats-command.js';
 
 const usage = `Usage:
   keel start [--config FILE] [--port N] [--host ADDRESS]
@@ -11,6 +12,9 @@ const usage = `Usage:
       simulated providers, no keys needed. Port: --port, KEEL_PORT, server.port, or 8080.
   keel check-config FILE
       Validate a config file and print what it defines.
+  keel stats [--url URL | --store FILE] [--window 1h]
+      Requests, success rate, tokens, cost and latency per provider, and breaker states: from a
+      running Keel (default http://127.0.0.1:8080; KEEL_ADMIN_TOKEN is sent if set) or a store file.
   keel --version | --help`;
 
 function version(): string {
@@ -106,6 +110,19 @@ async function main(argv: string[]): Promise<void> {
       return start(rest);
     case 'check-config':
       return checkConfig(rest);
+    case 'stats': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          url: { type: 'string' },
+          store: { type: 'string' },
+          window: { type: 'string', short: 'w' },
+        },
+        strict: true,
+      });
+      process.stdout.write(await statsCommand(values));
+      return;
+    }
     case '--version':
     case '-v':
       process.stdout.write(`${version()}\n`);
