@@ -7,6 +7,26 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** When background work (flushes, retries) runs; injectable so tests drive it by hand. */
+export interface Scheduler {
+  /** Calls `task` every `intervalMs` until the returned function is called. Must not keep the process alive. */
+  every(intervalMs: number, task: () => void): () => void;
+  /** Calls `task` soon, after the caller has returned. */
+  soon(task: () => void): void;
+}
+
+/** setInterval (unref'd) and setImmediate. */
+export const timerScheduler: Scheduler = {
+  every(intervalMs, task) {
+    const timer = setInterval(task, intervalMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+  soon(task) {
+    setImmediate(task);
+  },
+};
+
 /** The real clock: Date.now and timers. */
 export const systemClock: Clock = {
   now: () => Date.now(),

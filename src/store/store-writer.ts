@@ -3,8 +3,7 @@ import { createReadStream } from 'node:fs';
 import { appendFile, mkdir, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Clock } from '../spec/clock.js';
-import { systemClock } from '../spec/clock.js';
+import { systemClock, timerScheduler, type Clock, type Scheduler } from '../spec/clock.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
 import type { TelemetryStore } from './store.js';
 
@@ -13,25 +12,8 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 1_000; // 1 s
 export const DEFAULT_SPOOL_PATH = './data/spool.jsonl';
 export const DEFAULT_RETRY_INTERVAL_MS = 5_000; // 5 s
 
-/** When the writer runs its work; injectable so tests drive it by hand. */
-export interface StoreWriterScheduler {
-  /** Calls `task` every `intervalMs` until the returned function is called. Must not keep the process alive. */
-  every(intervalMs: number, task: () => void): () => void;
-  /** Calls `task` soon, after the caller has returned. */
-  soon(task: () => void): void;
-}
-
-/** setInterval (unref'd) and setImmediate. */
-export const timerScheduler: StoreWriterScheduler = {
-  every(intervalMs, task) {
-    const timer = setInterval(task, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-  soon(task) {
-    setImmediate(task);
-  },
-};
+/** When the writer runs its work: the shared Scheduler. */
+export type StoreWriterScheduler = Scheduler;
 
 export type StoreWriterErrorSource = 'insert' | 'spool' | 'replay';
 

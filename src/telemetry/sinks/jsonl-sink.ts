@@ -1,6 +1,7 @@
 // Appends request records to daily JSONL files off the request path, with size rotation and retention.
 import { appendFile, mkdir, readdir, stat, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { timerScheduler, type Scheduler } from '../../spec/clock.js';
 import type { RequestRecord } from '../request-record.js';
 
 export const DEFAULT_JSONL_MAX_BYTES = 100 * 1024 * 1024; // 100 MiB
@@ -9,25 +10,8 @@ export const DEFAULT_JSONL_FLUSH_INTERVAL_MS = 1_000; // 1 s
 export const DEFAULT_JSONL_BATCH_SIZE = 500;
 export const DEFAULT_JSONL_MAX_BUFFERED_LINES = 10_000;
 
-/** When the sink runs its flushes; injectable so tests drive it by hand. */
-export interface JsonlSinkScheduler {
-  /** Calls `task` every `intervalMs` until the returned function is called. Must not keep the process alive. */
-  every(intervalMs: number, task: () => void): () => void;
-  /** Calls `task` soon, after the caller has returned. */
-  soon(task: () => void): void;
-}
-
-/** setInterval (unref'd) and setImmediate. */
-export const jsonlTimerScheduler: JsonlSinkScheduler = {
-  every(intervalMs, task) {
-    const timer = setInterval(task, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
-  },
-  soon(task) {
-    setImmediate(task);
-  },
-};
+/** When the sink runs its flushes: the shared Scheduler. */
+export type JsonlSinkScheduler = Scheduler;
 
 export interface JsonlSinkOptions {
   /** Directory of the files; created when missing. */
@@ -132,7 +116,7 @@ export class JsonlSink {
       Math.floor(options.maxBufferedLines ?? DEFAULT_JSONL_MAX_BUFFERED_LINES),
     );
     this.#clock = options.clock ?? { now: () => Date.now() };
-    this.#scheduler = options.scheduler ?? jsonlTimerScheduler;
+    this.#scheduler = options.scheduler ?? timerScheduler;
     const onError = options.onError ?? (() => undefined);
     this.#onError = (error) => {
       this.#counters.failures++;
