@@ -1,4 +1,5 @@
 // `keel stats`: seed 001's statistics table, from a running Keel or straight from its store file.
+import { existsSync } from 'node:fs';
 import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { StatsGroup, StatsResult } from '../store/store.js';
@@ -92,6 +93,8 @@ async function fromServer(
 
 /** Reads stats straight from a store file (Keel may be stopped). */
 async function fromStore(path: string, window: string): Promise<StatsResult> {
+  if (!existsSync(path))
+    throw new Error(`no store file at ${path}; point --store at Keel's telemetry.store.path`);
   const store = new SqliteStore({ path });
   try {
     const toMs = Date.now();

@@ -72,14 +72,15 @@ export function createTelemetry(options: {
     writer?.write(record);
     for (const sink of sinks) sink(record);
   });
-  const pruneTimer =
-    store === undefined
-      ? undefined
-      : setInterval(() => {
-          store
-            .prune(options.clock.now())
-            .catch((error: unknown) => logger.warn({ err: error }, 'telemetry prune failed'));
-        }, 3_600_000);
+  const prune = () => {
+    store
+      ?.prune(options.clock.now())
+      .catch((error: unknown) => logger.warn({ err: error }, 'telemetry prune failed'));
+  };
+  // Once soon after start (a Keel restarted often must still prune), then hourly.
+  const firstPrune = store === undefined ? undefined : setTimeout(prune, 60_000);
+  firstPrune?.unref();
+  const pruneTimer = store === undefined ? undefined : setInterval(prune, 3_600_000);
   pruneTimer?.unref();
   return {
     store,
@@ -87,7 +88,8 @@ export function createTelemetry(options: {
       await Promise.all([writer?.flush(), jsonl?.flush()]);
     },
     close: async () => {
-      if (pruneTimer !== undefined) clearInterval(pruneTimer);
+      clearTimeout(firstPrune);
+      clearInterval(pruneTimer);
       await Promise.all([writer?.close(), jsonl?.close()]);
       await store?.close();
     },

@@ -241,7 +241,7 @@ export const telemetrySchema = z.strictObject({
         .boolean()
         .default(true)
         .describe('Redact emails, phones, cards, secrets and IPs in previews.'),
-      previewChars: z.number().int().min(0).max(2000).default(200),
+      previewChars: z.number().int().min(0).max(1000).default(200),
     })
     .prefault({}),
   jsonl: z
@@ -268,7 +268,7 @@ export const telemetrySchema = z.strictObject({
 });
 
 export const priceOverrideSchema = z.strictObject({
-  provider: z.string().optional().describe('Provider type or id; any provider when absent.'),
+  provider: z.string().min(1).optional().describe('Provider type or id; any provider when absent.'),
   match: z.string().min(1).describe('Regular expression matched against the model id.'),
   input: z.number().min(0).describe('USD per 1M input tokens.'),
   output: z.number().min(0).describe('USD per 1M output tokens.'),

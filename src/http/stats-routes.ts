@@ -67,6 +67,28 @@ function statusClassOf(text: string | undefined): StatusClass | undefined {
   return text;
 }
 
+const recordOnlyFilters = [
+  'status',
+  'outcome',
+  'error_code',
+  'experiment_id',
+  'variant_id',
+  'feature_version',
+  'prompt_version',
+];
+
+/** Stats and timeseries come from rollups, which only know the rollup dimensions. */
+function rollupFilters(query: Query): RequestFilters {
+  const unsupported = recordOnlyFilters.filter((name) => query[name] !== undefined);
+  if (unsupported.length > 0) {
+    throw invalidRequest(
+      `'${unsupported[0]}' filters raw records only (GET /api/requests); stats and timeseries filter by environment, application, provider, model and status_class.`,
+      unsupported[0],
+    );
+  }
+  return filters(query);
+}
+
 function filters(query: Query): RequestFilters {
   const status = query.status === undefined ? undefined : Number(query.status);
   if (status !== undefined && !Number.isInteger(status))
@@ -133,7 +155,7 @@ function csvCell(value: unknown): string {
       : typeof value === 'number' || typeof value === 'boolean'
         ? String(value)
         : Array.isArray(value)
-          ? value.map((item) => JSON.stringify(item)).join(' > ')
+          ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(' > ')
           : JSON.stringify(value);
   // Quote always-dangerous characters, and neutralise spreadsheet formulas (CSV injection).
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
@@ -167,7 +189,7 @@ export function createStatsRoutes(options: StatsRoutesOptions): FastifyPluginAsy
           ? undefined
           : query.group_by.split(',').map((item) => dimension(item, 'group_by'));
       await options.beforeRead();
-      const result = await options.store.stats({ ...range, filters: filters(query), groupBy });
+      const result = await options.store.stats({ ...range, filters: rollupFilters(query), groupBy });
       return { ...result, breakers: options.breakers() };
     });
 
@@ -192,11 +214,14 @@ export function createStatsRoutes(options: StatsRoutesOptions): FastifyPluginAsy
     api.get('/api/requests.csv', async (request, reply) => {
       const query = request.query as Query;
       const range = timeRange(query, now(), '24h');
+      const limit = query.limit === undefined ? 1000 : Number(query.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw invalidRequest("'limit' must be 1 to 1000.", 'limit');
       await options.beforeRead();
       const page = await options.store.requests({
         ...range,
         filters: filters(query),
-        limit: 1000,
+        limit,
         cursor: query.cursor,
       });
       return sendCsv(reply, page.items, page.nextCursor);
@@ -227,7 +252,7 @@ export function createStatsRoutes(options: StatsRoutesOptions): FastifyPluginAsy
         by: query.by === undefined ? undefined : dimension(query.by, 'by'),
         ...range,
         stepMs,
-        filters: filters(query),
+        filters: rollupFilters(query),
       });
     });
   };

@@ -96,7 +96,9 @@ export class SqliteStore implements TelemetryStore {
     this.#rawRetentionMs = options.rawRetentionMs ?? DEFAULT_RAW_RETENTION_MS;
     this.#rollupRetentionMs = options.rollupRetentionMs ?? DEFAULT_ROLLUP_RETENTION_MS;
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
-    const db = new Database(this.path);
+    // Inserts run on the main thread: a writer lock held elsewhere (a backup, the sqlite3 shell) must
+    // fail fast into the spool, not stall the event loop for better-sqlite3's default 5 s.
+    const db = new Database(this.path, { timeout: 50 });
     this.#db = db;
     try {
       db.pragma('journal_mode = WAL');
