@@ -120,9 +120,17 @@ export function createKeel(options: KeelOptions): Keel {
   const recordOptions = createRecordOptions(config);
   const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });
   const metrics = config.telemetry.metrics.enabled ? createPrometheusMetrics() : undefined;
+  // Only configured names become label values: a client's direct "provider/anything" counts as "other".
+  const knownModels = new Set<string>();
+  for (const model of config.models) {
+    knownModels.add(model.name);
+    for (const target of model.targets)
+      knownModels.add(target.model).add(targetKey(target.provider, target.model));
+  }
   metrics?.subscribe(events, {
     costUsd: (event) => recordOptions.costUsd(event),
     providers: config.providers,
+    knownModels,
   });
   const apiExtensions =
     telemetry.store === undefined

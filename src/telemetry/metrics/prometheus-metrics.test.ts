@@ -121,6 +121,44 @@ describe('createPrometheusMetrics', () => {
     expect(body).toContain('gen_ai_provider_name="gcp.gemini"');
   });
 
+  it('folds model names outside the configured ones into "other"', async () => {
+    const metrics = createPrometheusMetrics({ collectDefault: false });
+    const events = new EventBus();
+    metrics.subscribe(events, { knownModels: new Set(['smart', 'gpt-4o', 'primary/gpt-4o']) });
+    events.emit('request:end', requestEnd());
+    events.emit(
+      'request:end',
+      requestEnd({
+        requestedModel: 'primary/made-up-by-a-client',
+        attempts: [attempt({ providerId: 'primary', modelId: 'made-up-by-a-client' })],
+      }),
+    );
+    events.emit('attempt:end', {
+      requestId: 'r2',
+      attempt: attempt({ providerId: 'primary', modelId: 'made-up-by-a-client' }),
+    });
+    expect(
+      await valueOf(metrics, 'keel_requests_total', {
+        provider: 'primary',
+        model: 'smart',
+        status_class: '2xx',
+        outcome: 'ok',
+      }),
+    ).toBe(1);
+    expect(
+      await valueOf(metrics, 'keel_requests_total', {
+        provider: 'primary',
+        model: 'other',
+        status_class: '2xx',
+        outcome: 'ok',
+      }),
+    ).toBe(1);
+    expect(
+      await valueOf(metrics, 'keel_attempts_total', { provider: 'primary', model: 'other', outcome: 'ok' }),
+    ).toBe(1);
+    expect(await metrics.registry.metrics()).not.toContain('made-up-by-a-client');
+  });
+
   it('labels a model the router refused as "unknown", never with the client-sent name', async () => {
     const metrics = createPrometheusMetrics({ collectDefault: false });
     const events = new EventBus();

@@ -29,6 +29,12 @@ export interface MetricsSubscribeOptions {
    * of requests that failed before any provider answered, whose events carry only the provider id.
    */
   providers?: readonly { id: string; type: string }[] | undefined;
+  /**
+   * Model names that may appear as label values (aliases, configured provider/model targets and
+   * their model ids). Any other name a client sends (a direct "provider/anything") is counted as
+   * "other", so clients cannot create series at will. Without it every name is used as is.
+   */
+  knownModels?: ReadonlySet<string> | undefined;
 }
 
 export interface PrometheusMetrics {
@@ -52,6 +58,8 @@ const noProvider = 'none';
  * used as a label it would let any client create series at will.
  */
 const unknownModel = 'unknown';
+/** Label value for a model name outside the configured ones (see MetricsSubscribeOptions.knownModels). */
+const otherModel = 'other';
 
 const breakerStateValues: Readonly<Record<BreakerStatus, number>> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -191,14 +199,16 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   });
 
   const subscribe = (events: EventBus, subscribeOptions: MetricsSubscribeOptions = {}): (() => void) => {
-    const { costUsd } = subscribeOptions;
+    const { costUsd, knownModels } = subscribeOptions;
+    const modelLabel = (name: string): string =>
+      knownModels === undefined || knownModels.has(name) ? name : otherModel;
     const providerTypes = new Map<string, string>();
     for (const provider of subscribeOptions.providers ?? []) providerTypes.set(provider.id, provider.type);
 
     const onRequestEnd = (event: RequestEndEvent): void => {
       const provider = event.providerId ?? noProvider;
       // No attempt means the router refused the model name; see unknownModel.
-      const model = event.attempts.length === 0 ? unknownModel : event.requestedModel;
+      const model = event.attempts.length === 0 ? unknownModel : modelLabel(event.requestedModel);
       const { outcome, usage } = event;
       requests.inc({ provider, model, status_class: statusClass(event.status), outcome });
       if (outcome === 'error') requestErrors.inc({ provider, model, code: event.errorCode ?? 'unknown' });
@@ -210,7 +220,10 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
         event.providerType ??
         (event.providerId === undefined ? undefined : providerTypes.get(event.providerId));
       if (providerType !== undefined) genAi.gen_ai_provider_name = semconvProviderName(providerType);
-      if (event.servedModel !== undefined) genAi.gen_ai_response_model = event.servedModel;
+      // A provider echoes a direct request's model name back: bound it like the request's.
+      if (event.servedModel !== undefined) {
+        genAi.gen_ai_response_model = model === otherModel ? otherModel : event.servedModel;
+      }
       // error.type is set only when the operation failed (semconv: conditionally required).
       operationDuration.observe(
         outcome === 'error' ? { ...genAi, error_type: event.errorCode ?? '_OTHER' } : genAi,
@@ -228,7 +241,11 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
       }
     };
     const onAttemptEnd = ({ attempt }: AttemptEndEvent): void => {
-      attempts.inc({ provider: attempt.providerId, model: attempt.modelId, outcome: attempt.outcome });
+      attempts.inc({
+        provider: attempt.providerId,
+        model: modelLabel(attempt.modelId),
+        outcome: attempt.outcome,
+      });
       if (attempt.outcome !== 'skipped') {
         upstreamDuration.observe({ provider: attempt.providerId }, attempt.durationMs / 1000);
       }
