@@ -67,11 +67,14 @@ export function createTelemetry(options: {
     ...(options.sinks ?? []),
     ...(jsonl === undefined ? [] : [(record: RequestRecord) => jsonl.write(record)]),
   ];
-  events.on('request:end', (event) => {
-    const record = buildRequestRecord(event, options.recordOptions);
-    writer?.write(record);
-    for (const sink of sinks) sink(record);
-  });
+  // With no store and no sink, no record is built at all (redaction and pricing cost CPU).
+  if (writer !== undefined || sinks.length > 0) {
+    events.on('request:end', (event) => {
+      const record = buildRequestRecord(event, options.recordOptions);
+      writer?.write(record);
+      for (const sink of sinks) sink(record);
+    });
+  }
   const prune = () => {
     store
       ?.prune(options.clock.now())
