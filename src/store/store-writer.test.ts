@@ -5,38 +5,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RequestRecord } from '../telemetry/request-record.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
 import type { TelemetryStore } from './store.js';
-import { StoreWriter, type StoreWriterErrorSource, type StoreWriterScheduler } from './store-writer.js';
+import { StoreWriter, type StoreWriterErrorSource } from './store-writer.js';
 import { makeSyntheticRecords } from './synthetic-records.js';
+import { ManualScheduler } from '../../test/support/manual-scheduler.js';
 
 const START_MS = Date.parse('2026-01-01T00:00:00Z');
-
-/** Runs interval and deferred tasks only when the test says so. */
-class ManualScheduler implements StoreWriterScheduler {
-  readonly intervals: { intervalMs: number; task: () => void; cancelled: boolean }[] = [];
-  soonTasks: (() => void)[] = [];
-
-  every(intervalMs: number, task: () => void): () => void {
-    const entry = { intervalMs, task, cancelled: false };
-    this.intervals.push(entry);
-    return () => {
-      entry.cancelled = true;
-    };
-  }
-
-  soon(task: () => void): void {
-    this.soonTasks.push(task);
-  }
-
-  tick(): void {
-    for (const entry of this.intervals) if (!entry.cancelled) entry.task();
-  }
-
-  runSoon(): void {
-    const tasks = this.soonTasks;
-    this.soonTasks = [];
-    for (const task of tasks) task();
-  }
-}
 
 /** Keeps records by requestId; fails while `down`; notes every batch and any duplicate it is offered. */
 class MemoryStore implements Pick<TelemetryStore, 'insert'> {

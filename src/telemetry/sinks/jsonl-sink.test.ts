@@ -12,35 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../request-record.js';
-import { JsonlSink, jsonlFileName, type JsonlSinkOptions, type JsonlSinkScheduler } from './jsonl-sink.js';
-
-/** Runs interval and deferred tasks only when the test says so. */
-class ManualScheduler implements JsonlSinkScheduler {
-  readonly intervals: { intervalMs: number; task: () => void; cancelled: boolean }[] = [];
-  soonTasks: (() => void)[] = [];
-
-  every(intervalMs: number, task: () => void): () => void {
-    const entry = { intervalMs, task, cancelled: false };
-    this.intervals.push(entry);
-    return () => {
-      entry.cancelled = true;
-    };
-  }
-
-  soon(task: () => void): void {
-    this.soonTasks.push(task);
-  }
-
-  tick(): void {
-    for (const entry of this.intervals) if (!entry.cancelled) entry.task();
-  }
-
-  runSoon(): void {
-    const tasks = this.soonTasks;
-    this.soonTasks = [];
-    for (const task of tasks) task();
-  }
-}
+import { JsonlSink, jsonlFileName, type JsonlSinkOptions } from './jsonl-sink.js';
+import { ManualScheduler } from '../../../test/support/manual-scheduler.js';
 
 function makeRecord(requestId: string, time: string | number): RequestRecord {
   return {
