@@ -39,6 +39,7 @@ export function createTelemetry(options: {
         path: storeConfig.path,
         rawRetentionMs: storeConfig.rawRetentionMs,
         rollupRetentionMs: storeConfig.rollupRetentionMs,
+        hourlyRollupRetentionMs: storeConfig.hourlyRollupRetentionMs,
       })
     : undefined;
   const writer =

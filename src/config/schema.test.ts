@@ -58,6 +58,7 @@ describe('configSchema defaults', () => {
           path: './data/keel.db',
           rawRetentionMs: 7 * 86_400_000,
           rollupRetentionMs: 90 * 86_400_000,
+          hourlyRollupRetentionMs: 400 * 86_400_000,
           batchSize: 500,
           flushIntervalMs: 1000,
           spoolPath: './data/spool.jsonl',

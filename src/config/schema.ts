@@ -217,6 +217,12 @@ export const telemetrySchema = z.strictObject({
         .positive()
         .default(90 * day)
         .describe('How long per-minute rollups are kept.'),
+      hourlyRollupRetentionMs: z
+        .number()
+        .int()
+        .positive()
+        .default(400 * day)
+        .describe('How long per-hour rollups are kept (long ranges read them).'),
       batchSize: z.number().int().positive().default(500).describe('Records written per transaction.'),
       flushIntervalMs: z
         .number()

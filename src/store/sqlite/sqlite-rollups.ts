@@ -1,14 +1,16 @@
-// The rollups_minute table: upserting per-minute deltas and reading rows back for stats and time series.
+// A rollup table (rollups_minute or rollups_hour): upserting deltas and reading rows back for stats and time series.
 import type Database from 'better-sqlite3';
 import type { StatusClass } from '../../telemetry/request-record.js';
 import {
-  minuteOf,
   sketchWithSamples,
   SKETCH_NAMES,
   type RollupDelta,
+  type RollupKey,
   type RollupReadRow,
+  type RollupTotals,
   type SketchName,
 } from '../rollup.js';
+import type { LatencySketch } from '../latency-sketch.js';
 import type { RollupFilters } from '../store.js';
 import { addFilters } from './sql-filters.js';
 import type { SqlValue } from './sqlite-schema.js';
@@ -22,7 +24,15 @@ const SKETCH_COLUMNS: Record<SketchName, string> = {
   ttftMs: 'ttft_ms_sketch',
 };
 
-const ROLLUP_KEY_COLUMNS = 'minute_ms, environment, application, provider, model, status_class';
+const DIMENSION_COLUMNS = 'environment, application, provider, model, status_class';
+
+/** The two rollup tables: their name, the column holding each row's start, and the row width. */
+export const ROLLUP_TABLES = {
+  minute: { table: 'rollups_minute', timeColumn: 'minute_ms', bucketMs: 60_000 },
+  hour: { table: 'rollups_hour', timeColumn: 'hour_ms', bucketMs: 3_600_000 },
+} as const;
+
+export type RollupTable = (typeof ROLLUP_TABLES)[keyof typeof ROLLUP_TABLES];
 const ROLLUP_TOTAL_COLUMNS = [
   'requests',
   'ok',
@@ -38,7 +48,7 @@ const ROLLUP_TOTAL_COLUMNS = [
 ] as const;
 
 interface RollupRow {
-  minute_ms: number;
+  start_ms: number;
   environment: string;
   application: string;
   provider: string;
@@ -73,8 +83,9 @@ const ROLLUP_FILTER_COLUMNS: Record<keyof RollupFilters, string> = {
   statusClass: 'status_class',
 };
 
-/** Prepared statements over rollups_minute, created once per store. */
+/** Prepared statements over one rollup table, created once per store. */
 export class SqliteRollups {
+  readonly table: RollupTable;
   readonly #selectSketches: Database.Statement<SqlValue[], SketchRow>;
   readonly #upsert: Database.Statement<BindValue[]>;
   readonly #prune: Database.Statement<[number]>;
@@ -82,19 +93,22 @@ export class SqliteRollups {
 
   constructor(options: {
     db: Database.Database;
+    table: RollupTable;
     /** The store's cache of statements for dynamic SQL. */
     query: <Row>(sql: string) => Database.Statement<SqlValue[], Row>;
   }) {
-    const { db } = options;
+    const { db, table } = options;
+    this.table = table;
     this.#query = options.query;
+    const keyColumns = `${table.timeColumn}, ${DIMENSION_COLUMNS}`;
     this.#selectSketches = db.prepare<SqlValue[], SketchRow>(
-      `SELECT ${Object.values(SKETCH_COLUMNS).join(', ')} FROM rollups_minute
-       WHERE minute_ms = ? AND environment = ? AND application = ? AND provider = ? AND model = ?
+      `SELECT ${Object.values(SKETCH_COLUMNS).join(', ')} FROM ${table.table}
+       WHERE ${table.timeColumn} = ? AND environment = ? AND application = ? AND provider = ? AND model = ?
          AND status_class = ?`,
     );
     const sketchColumns = SKETCH_NAMES.map((name) => SKETCH_COLUMNS[name]);
     const insertColumns = [
-      ROLLUP_KEY_COLUMNS,
+      keyColumns,
       ...ROLLUP_TOTAL_COLUMNS,
       'total_ms_min',
       'total_ms_max',
@@ -103,27 +117,46 @@ export class SqliteRollups {
     const placeholderCount = 6 + ROLLUP_TOTAL_COLUMNS.length + 2 + sketchColumns.length;
     // Counts add up in SQL; sketches arrive already merged with the stored ones (read in the same transaction).
     this.#upsert = db.prepare<BindValue[]>(
-      `INSERT INTO rollups_minute (${insertColumns.join(', ')})
+      `INSERT INTO ${table.table} (${insertColumns.join(', ')})
        VALUES (${Array.from({ length: placeholderCount }, () => '?').join(', ')})
-       ON CONFLICT (${ROLLUP_KEY_COLUMNS}) DO UPDATE SET
+       ON CONFLICT (${keyColumns}) DO UPDATE SET
          ${ROLLUP_TOTAL_COLUMNS.map((column) => `${column} = ${column} + excluded.${column}`).join(', ')},
          total_ms_min = min(total_ms_min, excluded.total_ms_min),
          total_ms_max = max(total_ms_max, excluded.total_ms_max),
          ${sketchColumns.map((column) => `${column} = excluded.${column}`).join(', ')}`,
     );
-    this.#prune = db.prepare<[number]>('DELETE FROM rollups_minute WHERE minute_ms < ?');
+    this.#prune = db.prepare<[number]>(`DELETE FROM ${table.table} WHERE ${table.timeColumn} < ?`);
   }
 
-  /** Deletes rows of minutes before `cutoffMs`; returns how many. */
+  /** Deletes rows that start before `cutoffMs`; returns how many. */
   prune(cutoffMs: number): number {
     return this.#prune.run(cutoffMs).changes;
   }
 
   /** Adds a delta to its row: counts add up, sketches are read, merged and written back. Call inside a transaction. */
   write(delta: RollupDelta): void {
-    const { key, totals } = delta;
+    this.#upsertWith(delta.key, delta.totals, (name, stored) =>
+      sketchWithSamples(stored, delta.samples[name]),
+    );
+  }
+
+  /** Adds a row read from another table (minute rows into their hour, when migrating). Call inside a transaction. */
+  writeRow(row: RollupReadRow): void {
+    this.#upsertWith(row.key, row.totals, (name, stored) => {
+      const sketch = sketchWithSamples(stored, []);
+      const blob = row.sketches[name];
+      if (blob !== undefined && blob !== null) sketch.mergeEncoded(blob);
+      return sketch;
+    });
+  }
+
+  #upsertWith(
+    key: RollupKey,
+    totals: RollupTotals,
+    sketchFor: (name: SketchName, stored: Buffer | null | undefined) => LatencySketch,
+  ): void {
     const keyParams: SqlValue[] = [
-      key.minuteMs,
+      key.startMs,
       key.environment,
       key.application,
       key.provider,
@@ -132,7 +165,7 @@ export class SqliteRollups {
     ];
     const stored = this.#selectSketches.get(...keyParams);
     const sketches = SKETCH_NAMES.map((name): Buffer | null => {
-      const sketch = sketchWithSamples(stored?.[SKETCH_COLUMNS[name]], delta.samples[name]);
+      const sketch = sketchFor(name, stored?.[SKETCH_COLUMNS[name]]);
       if (sketch.count === 0) return null;
       const bytes = sketch.encode();
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -156,28 +189,32 @@ export class SqliteRollups {
     );
   }
 
-  /** Rows of a time range (minute-granular) and filters, with only the sketches asked for. */
+  /**
+   * Rows starting in [fromMs, toMs) that match the filters, with only the sketches asked for.
+   * Callers align the range to this table's rows (see planRollupReads).
+   */
   *rows(
     query: { fromMs: number; toMs: number; filters?: RollupFilters | undefined },
     sketches: readonly SketchName[],
   ): Generator<RollupReadRow> {
-    const conditions = ['minute_ms >= ?', 'minute_ms < ?'];
-    const params: SqlValue[] = [minuteOf(query.fromMs), query.toMs];
+    const time = this.table.timeColumn;
+    const conditions = [`${time} >= ?`, `${time} < ?`];
+    const params: SqlValue[] = [query.fromMs, query.toMs];
     addFilters({ filters: query.filters ?? {}, columns: ROLLUP_FILTER_COLUMNS, conditions, params });
     const columns = [
-      ROLLUP_KEY_COLUMNS,
+      `${time} AS start_ms, ${DIMENSION_COLUMNS}`,
       ...ROLLUP_TOTAL_COLUMNS,
       'total_ms_min',
       'total_ms_max',
       ...sketches.map((name) => SKETCH_COLUMNS[name]),
     ];
     const statement = this.#query<RollupRow>(
-      `SELECT ${columns.join(', ')} FROM rollups_minute WHERE ${conditions.join(' AND ')}`,
+      `SELECT ${columns.join(', ')} FROM ${this.table.table} WHERE ${conditions.join(' AND ')}`,
     );
     for (const row of statement.iterate(...params)) {
       yield {
         key: {
-          minuteMs: row.minute_ms,
+          startMs: row.start_ms,
           environment: row.environment,
           application: row.application,
           provider: row.provider,

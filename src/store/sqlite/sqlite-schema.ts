@@ -3,12 +3,13 @@ import type { RequestRecord } from '../../telemetry/request-record.js';
 import { statusClass } from '../../telemetry/request-record.js';
 
 /** Bumped when the schema changes; a file from a newer Keel is refused rather than misread. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * `requests`: one row per request record (idempotent on (time_ms, request_id)). `rollups_minute`: one row
  * per (minute, environment, application, provider, requested model, status class) with counts,
- * sums and latency sketches (see latency-sketch.ts for their encoding and error bound).
+ * sums and latency sketches (see latency-sketch.ts for their encoding and error bound);
+ * `rollups_hour` the same per hour, so long ranges read few rows. Version 2 added rollups_hour.
  */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -61,8 +62,14 @@ CREATE INDEX IF NOT EXISTS requests_provider_model ON requests (provider, reques
 -- Queries add the literal "status >= 400" so that SQLite can use this partial index.
 CREATE INDEX IF NOT EXISTS requests_error_status ON requests (status, time_ms, request_id) WHERE status >= 400;
 
-CREATE TABLE IF NOT EXISTS rollups_minute (
-  minute_ms           INTEGER NOT NULL,
+${rollupTableSql('rollups_minute', 'minute_ms')}
+${rollupTableSql('rollups_hour', 'hour_ms')}
+`;
+
+/** A rollup table: one row per (start, dimensions, status class) with counts, sums and sketches. */
+function rollupTableSql(table: string, timeColumn: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${table} (
+  ${timeColumn} INTEGER NOT NULL,
   environment         TEXT NOT NULL,
   application         TEXT NOT NULL,
   provider            TEXT NOT NULL,
@@ -85,9 +92,10 @@ CREATE TABLE IF NOT EXISTS rollups_minute (
   upstream_ms_sketch  BLOB,
   overhead_ms_sketch  BLOB,
   ttft_ms_sketch      BLOB,
-  PRIMARY KEY (minute_ms, environment, application, provider, model, status_class)
+  PRIMARY KEY (${timeColumn}, environment, application, provider, model, status_class)
 ) WITHOUT ROWID;
 `;
+}
 
 /** Insert column order; `recordToParams` returns values in this order. */
 export const REQUEST_COLUMNS = [

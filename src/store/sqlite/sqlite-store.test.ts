@@ -30,11 +30,19 @@ afterEach(async () => {
   rmSync(directory, { recursive: true, force: true });
 });
 
-function openStore(options: { file?: string; rawRetentionMs?: number; rollupRetentionMs?: number } = {}) {
+function openStore(
+  options: {
+    file?: string;
+    rawRetentionMs?: number;
+    rollupRetentionMs?: number;
+    hourlyRollupRetentionMs?: number;
+  } = {},
+) {
   const store = new SqliteStore({
     path: join(directory, options.file ?? 'nested/dir/keel.db'),
     rawRetentionMs: options.rawRetentionMs,
     rollupRetentionMs: options.rollupRetentionMs,
+    hourlyRollupRetentionMs: options.hourlyRollupRetentionMs,
   });
   stores.push(store);
   return store;
@@ -163,6 +171,69 @@ describe('SqliteStore', () => {
         `ttft ${name}`,
       );
     }
+  });
+
+  it('answers ragged ranges from hourly and minute rollups exactly as the raw records say', async () => {
+    const store = openStore();
+    const many = makeSyntheticRecords({ count: 20_000, startMs: START_MS, spanMs: 2 * DAY_MS, seed: 11 });
+    for (let start = 0; start < many.length; start += 500) await store.insert(many.slice(start, start + 500));
+    const random = seededRandom(3);
+    for (let trial = 0; trial < 20; trial++) {
+      const fromMs = START_MS + Math.floor(random() * DAY_MS);
+      const toMs = fromMs + Math.floor(random() * DAY_MS);
+      const inRange = many.filter((r) => r.timeMs >= minuteOf(fromMs) && minuteOf(r.timeMs) < toMs);
+      const { groups } = await store.stats({ fromMs, toMs, groupBy: ['provider'] });
+      for (const group of groups) {
+        const mine = inRange.filter((r) => (r.provider ?? '') === group.key.provider);
+        expectTotals(group, mine);
+        expectWithinSketchError(
+          group.latency.p95,
+          exactQuantile(
+            mine.map((r) => r.totalMs),
+            0.95,
+          ),
+          `p95 of ${group.key.provider ?? ''} in trial ${trial}`,
+        );
+      }
+      expect(groups.reduce((sum, group) => sum + group.requests, 0)).toBe(inRange.length);
+    }
+    // Hour-wide steps read hourly rows; minute steps read minute rows; both count the same.
+    const wide = { fromMs: START_MS, toMs: START_MS + 2 * DAY_MS, metric: 'requests' as const };
+    const hourly = await store.timeseries({ ...wide, stepMs: HOUR_MS });
+    const minutely = await store.timeseries({ ...wide, stepMs: MINUTE_MS });
+    const sum = (points: { value: number }[] | undefined) =>
+      (points ?? []).reduce((total, point) => total + point.value, 0);
+    expect(sum(hourly.series[0]?.points)).toBe(20_000);
+    expect(sum(minutely.series[0]?.points)).toBe(20_000);
+  });
+
+  it('builds hourly rollups from minute rollups when opening a version-1 file', async () => {
+    const file = 'v1.db';
+    const first = openStore({ file });
+    await first.insert(records);
+    const before = await first.stats({ ...range, groupBy: ['provider'] });
+    await first.close();
+    const raw = new Database(join(directory, file));
+    raw.exec('DROP TABLE rollups_hour');
+    raw.pragma('user_version = 1');
+    raw.close();
+    const reopened = openStore({ file });
+    const wholeHours = { fromMs: minuteOf(range.fromMs) - HOUR_MS, toMs: range.toMs + 2 * HOUR_MS };
+    // Sums in another order: equal up to floating-point rounding.
+    const rounded = (value: unknown) =>
+      JSON.parse(
+        JSON.stringify(value, (_key, field: unknown) =>
+          typeof field === 'number' ? Number(field.toPrecision(12)) : field,
+        ),
+      ) as unknown;
+    const after = await reopened.stats({ ...wholeHours, groupBy: ['provider'] });
+    expect(rounded(after.groups)).toEqual(rounded(before.groups));
+    const check = new Database(join(directory, file), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(
+      (check.prepare('SELECT count(*) AS n FROM rollups_hour').get() as { n: number }).n,
+    ).toBeGreaterThan(0);
+    check.close();
   });
 
   it('groups by provider, by model, and by several dimensions', async () => {
@@ -368,7 +439,11 @@ describe('SqliteStore', () => {
   });
 
   it('prunes raw rows and rollups by their own retention', async () => {
-    const store = openStore({ rawRetentionMs: 2 * HOUR_MS, rollupRetentionMs: DAY_MS });
+    const store = openStore({
+      rawRetentionMs: 2 * HOUR_MS,
+      rollupRetentionMs: DAY_MS,
+      hourlyRollupRetentionMs: DAY_MS,
+    });
     const nowMs = START_MS + 3 * DAY_MS;
     const at = (offsetMs: number, prefix: string) =>
       makeSyntheticRecords({
@@ -400,6 +475,25 @@ describe('SqliteStore', () => {
     expect(total(rollupsAfter?.points)).toBe(2_400);
 
     expect(await store.prune(nowMs)).toEqual({ rawDeleted: 0, rollupsDeleted: 0 });
+  });
+
+  it('keeps hourly rollups longer than minute rollups: old whole hours are still answered', async () => {
+    const store = openStore({ rollupRetentionMs: DAY_MS, hourlyRollupRetentionMs: 30 * DAY_MS });
+    const nowMs = START_MS + 10 * DAY_MS;
+    const old = makeSyntheticRecords({ count: 600, startMs: START_MS + 5 * DAY_MS, spanMs: HOUR_MS });
+    await store.insert(old);
+    const result = await store.prune(nowMs);
+    expect(result.rollupsDeleted).toBeGreaterThan(0); // the minutes went
+    const hourAligned = { fromMs: START_MS, toMs: nowMs };
+    expect((await store.stats(hourAligned)).groups[0]?.requests).toBe(600);
+    const byDay = await store.timeseries({ ...hourAligned, metric: 'requests', stepMs: DAY_MS });
+    expect(byDay.series[0]?.points.find((point) => point.value > 0)).toEqual({
+      tMs: START_MS + 5 * DAY_MS,
+      value: 600,
+    });
+    // A range that cuts into that hour needs its minutes, which are gone.
+    const ragged = { fromMs: START_MS + 5 * DAY_MS + 30 * MINUTE_MS, toMs: nowMs };
+    expect((await store.stats(ragged)).groups[0]?.requests).toBe(0);
   });
 
   it('prunes more raw rows than one chunk', async () => {

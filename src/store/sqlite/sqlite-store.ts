@@ -8,14 +8,20 @@ import { checkRequestsQuery, checkStatsQuery, checkTimeseriesQuery } from '../ch
 import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
 import {
   groupKeyOf,
+  HOUR_MS,
   isCountingMetric,
   METRIC_SKETCH,
+  MINUTE_MS,
+  planRollupReads,
   RollupAggregate,
   RollupBatch,
   SKETCH_NAMES,
+  type RollupReadRow,
+  type SketchName,
 } from '../rollup.js';
 import type {
   RequestFilters,
+  RollupFilters,
   RequestsPage,
   RequestsQuery,
   StatsGroup,
@@ -37,11 +43,12 @@ import {
   type SqlValue,
 } from './sqlite-schema.js';
 import { addFilters } from './sql-filters.js';
-import { SqliteRollups } from './sqlite-rollups.js';
+import { ROLLUP_TABLES, SqliteRollups } from './sqlite-rollups.js';
 
 export const DEFAULT_SQLITE_PATH = './data/keel.db';
 export const DEFAULT_RAW_RETENTION_MS = 7 * 24 * 3_600_000; // 7 days
 export const DEFAULT_ROLLUP_RETENTION_MS = 90 * 24 * 3_600_000; // 90 days
+export const DEFAULT_HOURLY_ROLLUP_RETENTION_MS = 400 * 24 * 3_600_000; // 400 days
 /** Raw rows deleted per statement when pruning; the event loop gets a turn between chunks. */
 const PRUNE_CHUNK_ROWS = 5_000;
 
@@ -52,6 +59,8 @@ export interface SqliteStoreOptions {
   rawRetentionMs?: number | undefined;
   /** How long minute rollups are kept. Default 90 days. */
   rollupRetentionMs?: number | undefined;
+  /** How long hourly rollups are kept. Default 400 days. */
+  hourlyRollupRetentionMs?: number | undefined;
 }
 
 const REQUEST_FILTER_COLUMNS: Record<keyof RequestFilters, string> = {
@@ -84,8 +93,10 @@ export class SqliteStore implements TelemetryStore {
   readonly #db: Database.Database;
   readonly #rawRetentionMs: number;
   readonly #rollupRetentionMs: number;
+  readonly #hourlyRollupRetentionMs: number;
   readonly #insertRequest: Database.Statement<SqlValue[]>;
-  readonly #rollups: SqliteRollups;
+  readonly #minuteRollups: SqliteRollups;
+  readonly #hourRollups: SqliteRollups;
   readonly #pruneRaw: Database.Statement<[number, number]>;
   readonly #insertBatch: Database.Transaction<(records: readonly RequestRecord[]) => void>;
   readonly #queries = new Map<string, Database.Statement<SqlValue[]>>();
@@ -95,6 +106,7 @@ export class SqliteStore implements TelemetryStore {
     this.path = options.path ?? DEFAULT_SQLITE_PATH;
     this.#rawRetentionMs = options.rawRetentionMs ?? DEFAULT_RAW_RETENTION_MS;
     this.#rollupRetentionMs = options.rollupRetentionMs ?? DEFAULT_ROLLUP_RETENTION_MS;
+    this.#hourlyRollupRetentionMs = options.hourlyRollupRetentionMs ?? DEFAULT_HOURLY_ROLLUP_RETENTION_MS;
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     // Inserts run on the main thread: a writer lock held elsewhere (a backup, the sqlite3 shell) must
     // fail fast into the spool, not stall the event loop for better-sqlite3's default 5 s.
@@ -108,13 +120,15 @@ export class SqliteStore implements TelemetryStore {
       db.close();
       throw error;
     }
+    const query = <Row>(sql: string) => this.#query<Row>(sql);
+    this.#minuteRollups = new SqliteRollups({ db, table: ROLLUP_TABLES.minute, query });
+    this.#hourRollups = new SqliteRollups({ db, table: ROLLUP_TABLES.hour, query });
 
     // Spread arguments bind faster than one array argument (measured: about 20 % on this statement).
     this.#insertRequest = db.prepare<SqlValue[]>(
       `INSERT OR IGNORE INTO requests (${REQUEST_COLUMNS.join(', ')})
        VALUES (${REQUEST_COLUMNS.map(() => '?').join(', ')})`,
     );
-    this.#rollups = new SqliteRollups({ db, query: (sql) => this.#query(sql) });
     this.#pruneRaw = db.prepare<[number, number]>(
       `DELETE FROM requests WHERE rowid IN
          (SELECT rowid FROM requests WHERE time_ms < ? ORDER BY time_ms LIMIT ?)`,
@@ -123,11 +137,16 @@ export class SqliteStore implements TelemetryStore {
     this.#insertBatch = db.transaction((records: readonly RequestRecord[]) => {
       // Only rows actually inserted feed the rollups, so a replayed or retried record
       // (already stored: INSERT OR IGNORE changes nothing) is never counted twice.
-      const batch = new RollupBatch();
+      const minutes = new RollupBatch(MINUTE_MS);
+      const hours = new RollupBatch(HOUR_MS);
       for (const record of records) {
-        if (this.#insertRequest.run(...recordToParams(record)).changes === 1) batch.add(record);
+        if (this.#insertRequest.run(...recordToParams(record)).changes === 1) {
+          minutes.add(record);
+          hours.add(record);
+        }
       }
-      for (const delta of batch.deltas()) this.#rollups.write(delta);
+      for (const delta of minutes.deltas()) this.#minuteRollups.write(delta);
+      for (const delta of hours.deltas()) this.#hourRollups.write(delta);
     });
   }
 
@@ -155,7 +174,7 @@ export class SqliteStore implements TelemetryStore {
     const dimensions = [...new Set(query.groupBy ?? [])];
     const groups = new Map<string, { key: Record<string, string>; aggregate: RollupAggregate }>();
     if (dimensions.length === 0) groups.set('', { key: {}, aggregate: new RollupAggregate() });
-    for (const row of this.#rollups.rows(query, SKETCH_NAMES)) {
+    for (const row of this.#rollupRows({ ...query, hourly: true }, SKETCH_NAMES)) {
       const { key, id } = groupKeyOf(row.key, dimensions);
       let group = groups.get(id);
       if (group === undefined) {
@@ -203,14 +222,15 @@ export class SqliteStore implements TelemetryStore {
     const sketch = METRIC_SKETCH[metric]?.sketch;
     const series = new Map<string, { key: Record<string, string>; buckets: Map<number, RollupAggregate> }>();
     if (dimensions.length === 0) series.set('', { key: {}, buckets: new Map() });
-    for (const row of this.#rollups.rows(query, sketch === undefined ? [] : [sketch])) {
+    const hourly = stepMs % HOUR_MS === 0;
+    for (const row of this.#rollupRows({ ...query, hourly }, sketch === undefined ? [] : [sketch])) {
       const { key, id } = groupKeyOf(row.key, dimensions);
       let entry = series.get(id);
       if (entry === undefined) {
         entry = { key, buckets: new Map() };
         series.set(id, entry);
       }
-      const bucketMs = Math.floor(row.key.minuteMs / stepMs) * stepMs;
+      const bucketMs = Math.floor(row.key.startMs / stepMs) * stepMs;
       let aggregate = entry.buckets.get(bucketMs);
       if (aggregate === undefined) {
         aggregate = new RollupAggregate();
@@ -242,8 +262,21 @@ export class SqliteStore implements TelemetryStore {
       if (deleted < PRUNE_CHUNK_ROWS) break;
       await yieldToEventLoop();
     }
-    const rollupsDeleted = this.#rollups.prune(nowMs - this.#rollupRetentionMs);
+    const rollupsDeleted =
+      this.#minuteRollups.prune(nowMs - this.#rollupRetentionMs) +
+      this.#hourRollups.prune(nowMs - this.#hourlyRollupRetentionMs);
     return { rawDeleted, rollupsDeleted };
+  }
+
+  /** Rollup rows answering a range: hourly rows for whole hours when `hourly`, minute rows for the rest. */
+  *#rollupRows(
+    query: { fromMs: number; toMs: number; filters?: RollupFilters | undefined; hourly: boolean },
+    sketches: readonly SketchName[],
+  ): Generator<RollupReadRow> {
+    for (const read of planRollupReads(query)) {
+      const rollups = read.table === 'hour' ? this.#hourRollups : this.#minuteRollups;
+      yield* rollups.rows({ fromMs: read.fromMs, toMs: read.toMs, filters: query.filters }, sketches);
+    }
   }
 
   close(): Promise<void> {
@@ -282,8 +315,29 @@ function migrate(db: Database.Database): void {
   if (version < SCHEMA_VERSION) {
     db.transaction(() => {
       db.exec(SCHEMA_SQL);
+      // Version 1 files have minute rollups only: build their hours from them, once.
+      if (version === 1) backfillHourRollups(db);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
+  }
+}
+
+function backfillHourRollups(db: Database.Database): void {
+  const statements = new Map<string, Database.Statement<SqlValue[]>>();
+  const query = <Row>(sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = db.prepare<SqlValue[]>(sql);
+      statements.set(sql, statement);
+    }
+    return statement as Database.Statement<SqlValue[], Row>;
+  };
+  const minutes = new SqliteRollups({ db, table: ROLLUP_TABLES.minute, query });
+  const hours = new SqliteRollups({ db, table: ROLLUP_TABLES.hour, query });
+  // Collected first: better-sqlite3 allows no writes while a statement iterates.
+  const rows = [...minutes.rows({ fromMs: -Infinity, toMs: Infinity }, SKETCH_NAMES)];
+  for (const row of rows) {
+    hours.writeRow({ ...row, key: { ...row.key, startMs: Math.floor(row.key.startMs / HOUR_MS) * HOUR_MS } });
   }
 }
 
