@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { KeelConfig } from '../config/index.js';
 import type { Clock } from '../spec/index.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { WorkerSqliteStore } from '../store/sqlite/sqlite-worker-store.js';
 import { StoreWriter } from '../store/store-writer.js';
 import type { TelemetryStore } from '../store/store.js';
 import { buildRequestRecord, type RecordBuilderOptions } from '../telemetry/build-request-record.js';
@@ -35,7 +35,8 @@ export function createTelemetry(options: {
   const { config, events, logger } = options;
   const storeConfig = config.telemetry.store;
   const store = storeConfig.enabled
-    ? new SqliteStore({
+    ? // On its own thread: a batch insert or a wide query never holds the request path's event loop.
+      new WorkerSqliteStore({
         path: storeConfig.path,
         rawRetentionMs: storeConfig.rawRetentionMs,
         rollupRetentionMs: storeConfig.rollupRetentionMs,

@@ -2,14 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeelError } from '../../spec/errors.js';
 import { statusClass, type RequestRecord } from '../../telemetry/request-record.js';
 import { SKETCH_RELATIVE_ACCURACY } from '../latency-sketch.js';
 import { MINUTE_MS, minuteOf } from '../rollup.js';
-import type { RequestFilters, StatsGroup } from '../store.js';
+import type { RequestFilters, StatsGroup, TelemetryStore } from '../store.js';
 import { logNormal, makeSyntheticRecords, seededRandom } from '../synthetic-records.js';
-import { SqliteStore } from './sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+import { WorkerSqliteStore } from './sqlite-worker-store.js';
 
 const START_MS = Date.parse('2026-01-01T00:00:00Z');
 const HOUR_MS = 3_600_000;
@@ -18,7 +19,9 @@ const DAY_MS = 24 * HOUR_MS;
 const TOLERANCE = SKETCH_RELATIVE_ACCURACY * (1 + 1e-9);
 
 let directory: string;
-let stores: SqliteStore[];
+let stores: TelemetryStore[];
+/** The implementation under test: both run this whole suite. */
+let StoreClass: new (options: SqliteStoreOptions) => TelemetryStore;
 
 beforeEach(() => {
   directory = mkdtempSync(join(tmpdir(), 'keel-store-'));
@@ -38,7 +41,7 @@ function openStore(
     hourlyRollupRetentionMs?: number;
   } = {},
 ) {
-  const store = new SqliteStore({
+  const store = new StoreClass({
     path: join(directory, options.file ?? 'nested/dir/keel.db'),
     rawRetentionMs: options.rawRetentionMs,
     rollupRetentionMs: options.rollupRetentionMs,
@@ -80,7 +83,13 @@ function expectTotals(group: StatsGroup | undefined, records: readonly RequestRe
   expect(group?.latency.avg).toBeCloseTo(sum((r) => r.totalMs) / records.length, 6);
 }
 
-describe('SqliteStore', () => {
+describe.each([
+  { name: 'SqliteStore', Implementation: SqliteStore },
+  { name: 'WorkerSqliteStore (on a worker thread)', Implementation: WorkerSqliteStore },
+])('$name', ({ Implementation }) => {
+  beforeAll(() => {
+    StoreClass = Implementation;
+  });
   const records = makeSyntheticRecords({ count: 6_000, startMs: START_MS, spanMs: HOUR_MS, seed: 42 });
   const range = { fromMs: START_MS, toMs: START_MS + HOUR_MS };
 
@@ -514,7 +523,7 @@ describe('SqliteStore', () => {
 });
 
 async function countRequests(
-  store: SqliteStore,
+  store: TelemetryStore,
   filters: RequestFilters,
   range = { fromMs: START_MS - 10 * DAY_MS, toMs: START_MS + 10 * DAY_MS },
 ): Promise<number> {
