@@ -266,6 +266,19 @@ describe('Prometheus metrics', () => {
     expect(body).toContain('# TYPE keel_cache_hits_total counter');
   });
 
+  it('counts the telemetry path: records written to the store, none spooled or lost', async () => {
+    await keel.telemetry.flush();
+    const after = parseExposition(await (await fetch(`${url}/metrics`)).text());
+    const records = (result: string) =>
+      valueOf(after, 'keel_telemetry_records_total', { sink: 'store', result });
+    expect(records('written')).toBe(6);
+    expect(records('spooled')).toBe(0);
+    expect(records('dropped')).toBe(0);
+    expect(valueOf(after, 'keel_telemetry_sink_failures_total', { sink: 'store' })).toBe(0);
+    expect(valueOf(after, 'keel_telemetry_buffered_records', { sink: 'store' })).toBe(0);
+    expect(valueOf(after, 'keel_telemetry_subscriber_errors_total')).toBe(0);
+  });
+
   it('sums tokens and cost as the client saw them', () => {
     const tokenSum = (type: string) =>
       sumOf(samples, 'gen_ai_client_token_usage_sum', { gen_ai_token_type: type });

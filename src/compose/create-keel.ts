@@ -14,6 +14,7 @@ import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
+import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
 import { createRecordOptions } from './create-record-options.js';
 import { createTelemetry, type Telemetry } from './create-telemetry.js';
@@ -145,6 +146,11 @@ export function createKeel(options: KeelOptions): Keel {
         ];
   const server = buildServer({ config, gateway, logger, adminToken: options.adminToken, apiExtensions });
   if (metrics !== undefined) {
+    registerPipelineMetrics(metrics.registry, {
+      store: () => telemetry.counters().store,
+      jsonl: () => telemetry.counters().jsonl,
+      subscriberErrors: () => events.subscriberErrors,
+    });
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });
   }

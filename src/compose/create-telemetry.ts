@@ -3,16 +3,18 @@ import type { Logger } from 'pino';
 import type { KeelConfig } from '../config/index.js';
 import type { Clock } from '../spec/index.js';
 import { WorkerSqliteStore } from '../store/sqlite/sqlite-worker-store.js';
-import { StoreWriter } from '../store/store-writer.js';
+import { StoreWriter, type StoreWriterCounters } from '../store/store-writer.js';
 import type { TelemetryStore } from '../store/store.js';
 import { buildRequestRecord, type RecordBuilderOptions } from '../telemetry/build-request-record.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
-import { JsonlSink } from '../telemetry/sinks/jsonl-sink.js';
+import { JsonlSink, type JsonlSinkCounters } from '../telemetry/sinks/jsonl-sink.js';
 
 export interface Telemetry {
   /** The store, when one is enabled. */
   store: TelemetryStore | undefined;
+  /** The sinks' counters, for metrics: undefined for a sink that is off. */
+  counters(): { store: StoreWriterCounters | undefined; jsonl: JsonlSinkCounters | undefined };
   /** Writes buffered records so reads see every answered request. */
   flush(): Promise<void>;
   /** Flushes every sink and closes the store (at shutdown). */
@@ -89,6 +91,7 @@ export function createTelemetry(options: {
   pruneTimer?.unref();
   return {
     store,
+    counters: () => ({ store: writer?.counters, jsonl: jsonl?.counters }),
     flush: async () => {
       await Promise.all([writer?.flush(), jsonl?.flush()]);
     },
