@@ -13,6 +13,17 @@ export interface SyntheticRecordsOptions {
   idPrefix?: string | undefined;
   /** Random UUID-shaped requestIds (as Keel's edge makes them) instead of `${idPrefix}-${index}`. */
   uuidIds?: boolean | undefined;
+  /** Prompt and response previews of up to this many characters, as stored by default (200). Default none. */
+  previewChars?: number | undefined;
+}
+
+const PREVIEW_WORDS = ['the', 'gateway', 'failed', 'over', 'to', 'a', 'backup', 'model', 'answer', 'with'];
+
+/** Text of about `chars` characters made of common words. */
+function previewText(random: () => number, chars: number): string {
+  let text = '';
+  while (text.length < chars) text += `${PREVIEW_WORDS[Math.floor(random() * PREVIEW_WORDS.length)] ?? ''} `;
+  return text.slice(0, chars);
 }
 
 const PROVIDERS = [
@@ -123,8 +134,10 @@ export function makeSyntheticRecords(options: SyntheticRecordsOptions): RequestR
       variantId: index % 10 === 0 ? (index % 20 === 0 ? 'a' : 'b') : undefined,
       promptChars: 100 + Math.floor(random() * 2_000),
       responseChars: ok ? 50 + Math.floor(random() * 1_500) : 0,
-      promptPreview: undefined,
-      responsePreview: undefined,
+      promptPreview:
+        options.previewChars === undefined ? undefined : previewText(random, options.previewChars),
+      responsePreview:
+        options.previewChars === undefined || !ok ? undefined : previewText(random, options.previewChars),
     });
   }
   return records;
