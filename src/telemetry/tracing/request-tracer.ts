@@ -23,6 +23,7 @@ import {
 } from './gen-ai-span-attributes.js';
 import type { PresetTraceIdGenerator } from './preset-trace-id-generator.js';
 
+/** What a RequestTracer needs: its tracer and id generator, and how to price and place a request. */
 export interface RequestTracerOptions {
   /** A tracer of a provider whose IdGenerator is `traceIds`; never the global one. */
   tracer: Tracer;
