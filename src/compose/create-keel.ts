@@ -18,6 +18,7 @@ import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.j
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
 import { createRecordOptions } from './create-record-options.js';
 import { createTelemetry, type Telemetry } from './create-telemetry.js';
+import { createTracing, type Tracing } from './create-tracing.js';
 
 export interface KeelOptions {
   config: Readonly<KeelConfig>;
@@ -34,6 +35,8 @@ export interface Keel {
   gateway: Gateway;
   events: EventBus;
   telemetry: Telemetry;
+  /** OpenTelemetry trace export, when enabled. */
+  tracing: Tracing | undefined;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
   breakers: BreakerRegistry;
@@ -120,6 +123,13 @@ export function createKeel(options: KeelOptions): Keel {
   });
   const recordOptions = createRecordOptions(config);
   const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });
+  const tracing = createTracing({
+    config,
+    events,
+    logger,
+    clock,
+    costUsd: (event) => recordOptions.costUsd(event),
+  });
   const metrics = config.telemetry.metrics.enabled ? createPrometheusMetrics() : undefined;
   // Only configured names become label values: a client's direct "provider/anything" counts as "other".
   const knownModels = new Set<string>();
@@ -161,6 +171,7 @@ export function createKeel(options: KeelOptions): Keel {
     gateway,
     events,
     telemetry,
+    tracing,
     metrics,
     breakers,
     server,
@@ -193,6 +204,8 @@ export function createKeel(options: KeelOptions): Keel {
         await chatModels.close();
         // Every answered request's record is written before the process exits.
         await telemetry.close();
+        // After the last request:end: queued spans are flushed, and a collector that is down only costs a bounded wait.
+        await tracing?.shutdown();
         return { drained };
       })();
       return closing;

@@ -66,6 +66,15 @@ describe('configSchema defaults', () => {
         content: { capture: true, redact: true, previewChars: 200 },
         jsonl: { enabled: false, dir: './data/telemetry', maxBytes: 100 * 1024 * 1024, maxFiles: 30 },
         metrics: { enabled: true },
+        tracing: {
+          enabled: false,
+          endpoint: 'http://127.0.0.1:4318/v1/traces',
+          headers: {},
+          serviceName: 'keel',
+          sampleRatio: 1,
+          exportTimeoutMs: 10_000,
+          maxQueueSize: 2048,
+        },
       },
       pricing: { overrides: [] },
     });
@@ -125,6 +134,21 @@ describe('configSchema defaults', () => {
     ]);
   });
 
+  it('fills tracing export headers from the environment', () => {
+    const config = validateConfig(
+      {
+        providers: [mock('sim')],
+        telemetry: { tracing: { enabled: true, headers: { authorization: 'Bearer ${OTLP_TOKEN}' } } },
+      },
+      { source: 'test', env: { OTLP_TOKEN: 'secret' } },
+    );
+    expect(config.telemetry.tracing).toMatchObject({
+      enabled: true,
+      headers: { authorization: 'Bearer secret' },
+      sampleRatio: 1,
+    });
+  });
+
   it('does not let one config change the defaults of the next', () => {
     const first = configSchema.parse({ providers: [mock('a')] });
     const second = configSchema.parse({ providers: [mock('b')] });
@@ -171,6 +195,7 @@ describe('config problems name the option, the bad value and the fix', () => {
       /\b1\b/,
     ],
     [{ server: { port: 70_000 } }, 'server.port', '70000', /65535|65_535/],
+    [{ telemetry: { tracing: { sampleRatio: 2 } } }, 'telemetry.tracing.sampleRatio', '2', /\b1\b/],
   ])('a bad number %j names %s and the value %s', (section, path, value, fix) => {
     const problems = problemsOf({ ...section, providers: [mock('sim')] });
     expect(problems).toHaveLength(1);

@@ -271,6 +271,43 @@ export const telemetrySchema = z.strictObject({
       enabled: z.boolean().default(true).describe('Serve Prometheus metrics at GET /metrics.'),
     })
     .prefault({}),
+  tracing: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe('Export OpenTelemetry spans (a span per request and per attempt) over OTLP/HTTP.'),
+      endpoint: z
+        .url()
+        .default('http://127.0.0.1:4318/v1/traces')
+        .describe("The collector's OTLP/HTTP traces URL, path included."),
+      headers: z
+        .record(z.string(), z.string())
+        .default({})
+        .describe('Sent with every export (e.g. an API key as ${ENV_VAR}); never logged.'),
+      serviceName: z.string().min(1).default('keel').describe('The service.name resource attribute.'),
+      sampleRatio: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(1)
+        .describe(
+          "Share of requests arriving without a traceparent that are traced; with one, the caller's sampled flag decides.",
+        ),
+      exportTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(10_000)
+        .describe('Longest one export may take, retries included.'),
+      maxQueueSize: z
+        .number()
+        .int()
+        .positive()
+        .default(2048)
+        .describe('Spans waiting for export; more are dropped, never waited for.'),
+    })
+    .prefault({}),
 });
 
 export const priceOverrideSchema = z.strictObject({

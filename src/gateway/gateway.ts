@@ -15,7 +15,12 @@ import type { BreakerRegistry, BreakerSnapshot } from '../reliability/breaker-re
 import { deadlineExceeded, ScopedAbort } from '../reliability/deadline.js';
 import { RequestFailedError, type ExecutionTally, type Executor } from '../reliability/executor.js';
 import type { EventBus } from '../telemetry/event-bus.js';
-import { responseTextLimit, type RequestEndEvent, type RequestMetadata } from '../telemetry/events.js';
+import {
+  responseTextLimit,
+  type RequestEndEvent,
+  type RequestMetadata,
+  type TraceContext,
+} from '../telemetry/events.js';
 
 export interface GatewayDependencies {
   catalog: RouteCatalog;
@@ -35,6 +40,8 @@ export interface GatewayCall {
   model: string;
   request: ChatRequest;
   metadata: RequestMetadata;
+  /** The request's trace context, read at the edge. */
+  trace: TraceContext;
   /**
    * The edge's controller for this request: it aborts it when the client goes away (or Keel shuts
    * down), and the gateway aborts it when the deadline passes.
@@ -49,6 +56,8 @@ interface Served {
   target: Target;
   providerType: string;
   attempts: ExecutionTally['attempts'];
+  /** The request's trace id: for the x-keel-trace-id response header. */
+  traceId: string;
   /** Keel's own time so far (ms): for the overhead response header. */
   overheadMs(): number;
 }
@@ -132,6 +141,7 @@ export class Gateway {
         target: outcome.target,
         providerType: outcome.providerType,
         attempts: outcome.attempts,
+        traceId: call.trace.traceId,
         result,
         overheadMs: () => run.overheadMs(),
         finish: (error) =>
@@ -167,6 +177,7 @@ export class Gateway {
         target: outcome.target,
         providerType: outcome.providerType,
         attempts: outcome.attempts,
+        traceId: call.trace.traceId,
         parts: outcome.parts,
         overheadMs: () => run.overheadMs(),
         markFirstByte: () => {
@@ -208,6 +219,7 @@ export class Gateway {
         requestedModel: call.model,
         stream,
         metadata: call.metadata,
+        trace: call.trace,
       });
     }
     try {
@@ -252,6 +264,7 @@ export class Gateway {
       requestedModel: call.model,
       stream: run.stream,
       metadata: call.metadata,
+      trace: call.trace,
       status: error === undefined ? 200 : run.stream && target !== undefined ? 200 : error.status,
       outcome: error === undefined ? 'ok' : 'error',
       errorCode: error?.code,

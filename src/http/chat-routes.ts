@@ -37,6 +37,7 @@ export function registerChatRoutes(
       model: parsed.model,
       request: parsed.request,
       metadata,
+      trace: request.trace,
       arrivedAt,
       abort: clientGone(reply, inFlight),
     };
@@ -54,7 +55,7 @@ export function registerChatRoutes(
     }
     const completed = await gateway.complete(call);
     const body = toCompletionJson({ id: `chatcmpl-${requestId}`, created, result: completed.result });
-    reply.headers(servedHeaders(completed, requestId, completed.result.model));
+    reply.headers(servedHeaders({ call: completed, requestId, servedModel: completed.result.model }));
     try {
       return await reply.send(body);
     } finally {

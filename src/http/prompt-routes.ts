@@ -58,11 +58,12 @@ export function registerPromptRoutes(
         model: route.model,
         request: { messages, maxTokens: route.maxTokens, temperature: route.temperature },
         metadata,
+        trace: request.trace,
         arrivedAt: request.arrivedAt,
         abort: clientGone(reply, options.inFlight),
       });
       const { result } = completed;
-      reply.headers(servedHeaders(completed, requestId, result.model));
+      reply.headers(servedHeaders({ call: completed, requestId, servedModel: result.model }));
       try {
         return await reply.send({
           id: requestId,

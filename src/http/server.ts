@@ -16,11 +16,16 @@ import { registerApiRoutes } from './api-routes.js';
 import { registerHealthRoute } from './health-route.js';
 import { InFlight } from './in-flight.js';
 import { registerPromptRoutes } from './prompt-routes.js';
+import { readTraceContext } from './read-trace-context.js';
+import type { TraceContext } from '../telemetry/events.js';
+import { RandomTraceIds } from '../telemetry/random-trace-ids.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** performance.now() when the request reached Keel. */
     arrivedAt: number;
+    /** From traceparent, or a fresh trace id: every request has one. */
+    trace: TraceContext;
   }
 }
 
@@ -43,8 +48,12 @@ export function buildServer(options: {
   adminToken?: string | undefined;
   /** More /api routes behind the admin guard. */
   apiExtensions?: FastifyPluginAsync[];
+  /** Trace ids for requests without a valid traceparent; default: random. */
+  newTraceId?: (() => string) | undefined;
 }): EdgeServer {
   const { config, gateway } = options;
+  const randomTraceIds = new RandomTraceIds();
+  const newTraceId = options.newTraceId ?? (() => randomTraceIds.next());
   const startedAt = Date.now();
   const inFlight = new InFlight();
   const app = Fastify({
@@ -69,9 +78,12 @@ export function buildServer(options: {
     methodsByPath.set(route.url, methods);
   });
   app.decorateRequest('arrivedAt', 0);
+  app.decorateRequest('trace', undefined as unknown as TraceContext);
   app.addHook('onRequest', (request, reply, done) => {
     request.arrivedAt = performance.now();
+    request.trace = readTraceContext(request.headers, newTraceId);
     reply.header('x-keel-request-id', String(request.id));
+    reply.header('x-keel-trace-id', request.trace.traceId);
     if (closing) {
       reply.header('connection', 'close');
       void sendError(

@@ -8,13 +8,15 @@ import { ChatChunkEncoder } from './chat-chunk-encoder.js';
 import { responseTextLimit } from '../telemetry/events.js';
 
 /** Response headers every answer carries. Documented in docs/api.md. */
-export function servedHeaders(
-  call: CompletedCall | StreamingCall,
-  requestId: string,
-  servedModel: string,
-): Record<string, string> {
+export function servedHeaders(options: {
+  call: CompletedCall | StreamingCall;
+  requestId: string;
+  servedModel: string;
+}): Record<string, string> {
+  const { call, requestId, servedModel } = options;
   return {
     'x-keel-request-id': requestId,
+    'x-keel-trace-id': call.traceId,
     'x-keel-provider': call.target.providerId,
     'x-keel-model': servedModel,
     'x-keel-target': call.target.key,
@@ -53,7 +55,7 @@ export async function writeChatStream(options: {
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
-    ...servedHeaders(call, requestId, call.target.modelId),
+    ...servedHeaders({ call, requestId, servedModel: call.target.modelId }),
   });
   let error: KeelError | undefined;
   let finishReason: FinishReason | undefined;

@@ -8,8 +8,6 @@ export interface RecordBuilderOptions {
   costUsd(event: RequestEndEvent): number | undefined;
   /** A stored preview of a text (redacted, truncated), or undefined to keep no content. */
   preview(text: string | undefined): string | undefined;
-  /** The trace id of the request, when tracing is on. */
-  traceId?(event: RequestEndEvent): string | undefined;
 }
 
 /** The text of the last user message: what the prompt preview shows. */
@@ -36,7 +34,7 @@ export function buildRequestRecord(event: RequestEndEvent, options: RecordBuilde
   return {
     timeMs: Math.round(event.receivedAtMs),
     requestId: event.requestId,
-    traceId: options.traceId?.(event),
+    traceId: event.trace.traceId,
     environment: metadata.environment ?? 'default',
     application: metadata.application ?? 'default',
     route: metadata.route,

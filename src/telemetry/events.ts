@@ -15,6 +15,21 @@ export interface RequestMetadata {
   route?: string | undefined;
 }
 
+/**
+ * The W3C trace context of one request. Every request has one: from the client's `traceparent`
+ * header when it sent a valid one, else a fresh random trace id with no parent.
+ */
+export interface TraceContext {
+  /** 32 lowercase hex characters, never all zeros. */
+  traceId: string;
+  /** The caller's span (16 hex characters), when the request came with a valid traceparent. */
+  parentSpanId?: string | undefined;
+  /** The caller's sampled flag; true when there is no caller span (Keel's sampleRatio then decides). */
+  sampled: boolean;
+  /** The caller's `tracestate` header, passed along unparsed. */
+  traceState?: string | undefined;
+}
+
 /** One call to one target, or one target skipped because its breaker was open. */
 export interface AttemptRecord {
   /** 1-based position among the request's attempts. */
@@ -40,6 +55,7 @@ export interface RequestStartEvent {
   requestedModel: string;
   stream: boolean;
   metadata: RequestMetadata;
+  trace: TraceContext;
 }
 
 export interface AttemptEndEvent {
@@ -53,6 +69,7 @@ export interface RequestEndEvent {
   requestedModel: string;
   stream: boolean;
   metadata: RequestMetadata;
+  trace: TraceContext;
   /** HTTP status sent to the client (200 for a stream that started, even if it later broke). */
   status: number;
   outcome: 'ok' | 'error';

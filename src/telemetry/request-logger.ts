@@ -6,6 +6,7 @@ export function subscribeRequestLogger(events: EventBus, logger: Logger): void {
   events.on('request:end', (event) => {
     const fields = {
       requestId: event.requestId,
+      traceId: event.trace.traceId,
       model: event.requestedModel,
       provider: event.providerId,
       servedModel: event.servedModel,

@@ -5,7 +5,7 @@ export interface RequestRecord {
   /** Arrival time, epoch milliseconds. */
   timeMs: number;
   requestId: string;
-  /** W3C trace id when tracing is on, else undefined. */
+  /** W3C trace id: the caller's (traceparent) or Keel's own; undefined only in records from before Keel set one. */
   traceId: string | undefined;
   /** From x-keel-environment; 'default' when absent. */
   environment: string;

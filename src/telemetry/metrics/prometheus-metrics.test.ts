@@ -28,6 +28,7 @@ function requestEnd(fields: Partial<RequestEndEvent> = {}): RequestEndEvent {
     requestedModel: 'smart',
     stream: false,
     metadata: {},
+    trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true },
     status: 200,
     outcome: 'ok',
     providerId: 'primary',
