@@ -15,6 +15,7 @@ import { registerMetricsRoute } from '../http/metrics-route.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
+import { createMetricOptions } from './create-metric-options.js';
 import { createRecordOptions } from './create-record-options.js';
 import { createTelemetry, type Telemetry } from './create-telemetry.js';
 
@@ -120,18 +121,8 @@ export function createKeel(options: KeelOptions): Keel {
   const recordOptions = createRecordOptions(config);
   const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });
   const metrics = config.telemetry.metrics.enabled ? createPrometheusMetrics() : undefined;
-  // Only configured names become label values: a client's direct "provider/anything" counts as "other".
-  const knownModels = new Set<string>();
-  for (const model of config.models) {
-    knownModels.add(model.name);
-    for (const target of model.targets)
-      knownModels.add(target.model).add(targetKey(target.provider, target.model));
-  }
-  metrics?.subscribe(events, {
-    costUsd: (event) => recordOptions.costUsd(event),
-    providers: config.providers,
-    knownModels,
-  });
+  const metricOptions = createMetricOptions({ config, recordOptions });
+  metrics?.subscribe(events, metricOptions);
   const apiExtensions =
     telemetry.store === undefined
       ? []
