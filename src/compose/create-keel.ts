@@ -14,6 +14,7 @@ import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
+import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
 import { createMetricOptions } from './create-metric-options.js';
 import { createRecordOptions } from './create-record-options.js';
@@ -36,6 +37,8 @@ export interface Keel {
   telemetry: Telemetry;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
+  /** The StatsD/DogStatsD exporter, when enabled. */
+  statsd: StatsdExporter | undefined;
   breakers: BreakerRegistry;
   server: EdgeServer;
   logger: Logger;
@@ -123,6 +126,20 @@ export function createKeel(options: KeelOptions): Keel {
   const metrics = config.telemetry.metrics.enabled ? createPrometheusMetrics() : undefined;
   const metricOptions = createMetricOptions({ config, recordOptions });
   metrics?.subscribe(events, metricOptions);
+  const statsdConfig = config.telemetry.statsd;
+  const statsd = statsdConfig.enabled
+    ? createStatsdExporter({
+        ...metricOptions,
+        config: statsdConfig,
+        events,
+        clock,
+        onError: (error, failed) =>
+          logger.warn(
+            { err: error, failed },
+            'StatsD metrics not sent; the next failures are counted for a minute',
+          ),
+      })
+    : undefined;
   const apiExtensions =
     telemetry.store === undefined
       ? []
@@ -147,6 +164,7 @@ export function createKeel(options: KeelOptions): Keel {
     events,
     telemetry,
     metrics,
+    statsd,
     breakers,
     server,
     logger,
@@ -178,6 +196,8 @@ export function createKeel(options: KeelOptions): Keel {
         await chatModels.close();
         // Every answered request's record is written before the process exits.
         await telemetry.close();
+        // Sends the metrics still buffered; never rejects.
+        await statsd?.close();
         return { drained };
       })();
       return closing;
