@@ -4,7 +4,7 @@ import { z } from 'zod';
 const allowedValues = z
   .array(z.string().min(1))
   .default([])
-  .describe('Values used as tag values as sent; any other value is "other", none "none". Empty: no tag.');
+  .describe('Values used as tag values as sent; any other value is "other", none "default". Empty: no tag.');
 
 export const statsdSchema = z
   .strictObject({

@@ -187,7 +187,7 @@ describe('StatsD exporter', () => {
     const other = 'provider:backup,model:other';
     const unknown = 'provider:none,model:unknown';
     await received([
-      `gw.requests:1|c|#${other},status_class:5xx,outcome:error,environment:other,application:none`,
+      `gw.requests:1|c|#${other},status_class:5xx,outcome:error,environment:other,application:default`,
       `gw.request.errors:1|c|#${other},code:KEEL_ALL_TARGETS_FAILED`,
       'gw.failovers:1|c|#model:other',
       `gw.request.duration:1500|d|#${other},outcome:error`,

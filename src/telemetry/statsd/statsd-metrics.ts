@@ -36,8 +36,8 @@ export interface StatsdMetricsOptions extends MetricsSubscribeOptions {
 
 /** Label value for a metadata header outside the allowed values. */
 const otherValue = 'other';
-/** Label value for a metadata header the client did not send. */
-const absentValue = 'none';
+/** Label value for a metadata header the client did not send (what /api/stats calls it too). */
+const absentValue = 'default';
 
 /** Dimensions of one metric, in the order plain StatsD names take them. */
 type Dimensions = readonly (readonly [key: string, value: string])[];
