@@ -15,7 +15,9 @@ import { registerMetricsRoute } from '../http/metrics-route.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
+import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
+import { createMetricOptions } from './create-metric-options.js';
 import { createRecordOptions } from './create-record-options.js';
 import { createTelemetry, type Telemetry } from './create-telemetry.js';
 import { createTracing, type Tracing } from './create-tracing.js';
@@ -39,6 +41,8 @@ export interface Keel {
   tracing: Tracing | undefined;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
+  /** The StatsD/DogStatsD exporter, when enabled. */
+  statsd: StatsdExporter | undefined;
   breakers: BreakerRegistry;
   server: EdgeServer;
   logger: Logger;
@@ -131,18 +135,22 @@ export function createKeel(options: KeelOptions): Keel {
     costUsd: (event) => recordOptions.costUsd(event),
   });
   const metrics = config.telemetry.metrics.enabled ? createPrometheusMetrics() : undefined;
-  // Only configured names become label values: a client's direct "provider/anything" counts as "other".
-  const knownModels = new Set<string>();
-  for (const model of config.models) {
-    knownModels.add(model.name);
-    for (const target of model.targets)
-      knownModels.add(target.model).add(targetKey(target.provider, target.model));
-  }
-  metrics?.subscribe(events, {
-    costUsd: (event) => recordOptions.costUsd(event),
-    providers: config.providers,
-    knownModels,
-  });
+  const metricOptions = createMetricOptions({ config, recordOptions });
+  metrics?.subscribe(events, metricOptions);
+  const statsdConfig = config.telemetry.statsd;
+  const statsd = statsdConfig.enabled
+    ? createStatsdExporter({
+        ...metricOptions,
+        config: statsdConfig,
+        events,
+        clock,
+        onError: (error, failed) =>
+          logger.warn(
+            { err: error, failed },
+            'StatsD metrics not sent; the next failures are counted for a minute',
+          ),
+      })
+    : undefined;
   const apiExtensions =
     telemetry.store === undefined
       ? []
@@ -173,6 +181,7 @@ export function createKeel(options: KeelOptions): Keel {
     telemetry,
     tracing,
     metrics,
+    statsd,
     breakers,
     server,
     logger,
@@ -205,7 +214,8 @@ export function createKeel(options: KeelOptions): Keel {
         // Every answered request's record is written before the process exits.
         await telemetry.close();
         // After the last request:end: queued spans are flushed, and a collector that is down only costs a bounded wait.
-        await tracing?.shutdown();
+        // StatsD sends the metrics still buffered. Neither rejects.
+        await Promise.all([tracing?.shutdown(), statsd?.close()]);
         return { drained };
       })();
       return closing;

@@ -65,6 +65,16 @@ describe('configSchema defaults', () => {
         },
         content: { capture: true, redact: true, previewChars: 200 },
         jsonl: { enabled: false, dir: './data/telemetry', maxBytes: 100 * 1024 * 1024, maxFiles: 30 },
+        statsd: {
+          enabled: false,
+          protocol: 'dogstatsd',
+          prefix: 'keel.',
+          globalTags: {},
+          sampleRate: 1,
+          metadataTags: { environment: [], application: [] },
+          maxBufferBytes: 1432,
+          flushIntervalMs: 1000,
+        },
         metrics: { enabled: true },
         tracing: {
           enabled: false,
@@ -87,6 +97,25 @@ describe('configSchema defaults', () => {
     });
     expect(problems).toEqual([
       'pricing.overrides[0].match: got "gpt-4o("; not a valid regular expression; escape special characters such as "." and "("',
+    ]);
+  });
+
+  it('refuses StatsD options plain statsd cannot send, naming the fix', () => {
+    const problems = problemsOf({
+      providers: [mock('sim')],
+      telemetry: {
+        statsd: {
+          protocol: 'statsd',
+          durationType: 'distribution',
+          globalTags: { env: 'prod' },
+          sampleRate: 0,
+        },
+      },
+    });
+    expect(problems).toEqual([
+      'telemetry.statsd.sampleRate: got 0; use a value above 0',
+      'telemetry.statsd.durationType: got "distribution"; plain statsd has no distribution or histogram type; use "timer" or protocol "dogstatsd"',
+      'telemetry.statsd.globalTags: plain statsd has no tags; put them in prefix (e.g. "keel.prod.") or use protocol "dogstatsd"',
     ]);
   });
 

@@ -1,5 +1,6 @@
 // The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
 import { z } from 'zod';
+import { statsdSchema } from './statsd-schema.js';
 
 const id = z
   .string()
@@ -266,6 +267,7 @@ export const telemetrySchema = z.strictObject({
       maxFiles: z.number().int().positive().default(30),
     })
     .prefault({}),
+  statsd: statsdSchema.prefault({}),
   metrics: z
     .strictObject({
       enabled: z.boolean().default(true).describe('Serve Prometheus metrics at GET /metrics.'),
@@ -434,5 +436,6 @@ export type RouteConfig = KeelConfig['routes'][number];
 export type ReliabilityConfig = KeelConfig['reliability'];
 export type RetryConfig = ReliabilityConfig['retry'];
 export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
+export type { StatsdConfig } from './statsd-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

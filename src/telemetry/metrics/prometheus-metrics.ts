@@ -2,9 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerTransition } from '../../reliability/breaker-registry.js';
-import type { BreakerStatus } from '../../reliability/circuit-breaker.js';
 import type { EventBus } from '../event-bus.js';
-import type { AttemptEndEvent, AttemptRecord, RequestEndEvent } from '../events.js';
+import type { AttemptEndEvent, RequestEndEvent } from '../events.js';
 import { statusClass } from '../request-record.js';
 import {
   chatOperationName,
@@ -13,28 +12,21 @@ import {
   timeToFirstTokenBuckets,
   tokenUsageBuckets,
 } from './gen-ai-semconv.js';
+import {
+  breakerStateValues,
+  createMetricLabels,
+  failedOver,
+  otherModel,
+  type MetricsSubscribeOptions,
+} from './metric-labels.js';
+
+export type { MetricsSubscribeOptions } from './metric-labels.js';
 
 export interface PrometheusMetricsOptions {
   /** Where the metric families are registered; a fresh registry by default, never prom-client's global one. */
   registry?: Registry | undefined;
   /** Also collect prom-client's process and Node.js runtime metrics (default true). */
   collectDefault?: boolean | undefined;
-}
-
-export interface MetricsSubscribeOptions {
-  /** Cost of a request's usage in USD, or undefined when the model has no known price. */
-  costUsd?: ((event: RequestEndEvent) => number | undefined) | undefined;
-  /**
-   * The configured providers (`config.providers`): names the adapter family (`gen_ai_provider_name`)
-   * of requests that failed before any provider answered, whose events carry only the provider id.
-   */
-  providers?: readonly { id: string; type: string }[] | undefined;
-  /**
-   * Model names that may appear as label values (aliases, configured provider/model targets and
-   * their model ids). Any other name a client sends (a direct "provider/anything") is counted as
-   * "other", so clients cannot create series at will. Without it every name is used as is.
-   */
-  knownModels?: ReadonlySet<string> | undefined;
 }
 
 export interface PrometheusMetrics {
@@ -51,32 +43,12 @@ type GenAiLabel =
   'gen_ai_operation_name' | 'gen_ai_provider_name' | 'gen_ai_request_model' | 'gen_ai_response_model';
 type GenAiLabels = Partial<Record<GenAiLabel, string>>;
 
-/** Label value for the provider of a request no provider was chosen for (an unknown model). */
-const noProvider = 'none';
-/**
- * Label value for a requested model the router did not know. The requested name is client input:
- * used as a label it would let any client create series at will.
- */
-const unknownModel = 'unknown';
-/** Label value for a model name outside the configured ones (see MetricsSubscribeOptions.knownModels). */
-const otherModel = 'other';
-
-const breakerStateValues: Readonly<Record<BreakerStatus, number>> = { closed: 0, 'half-open': 1, open: 2 };
-
 /** Keel's own work per request is sub-millisecond to tens of milliseconds. */
 const overheadBuckets = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1];
 /** OpenTelemetry's http.server.request.duration boundaries, plus 30 s to 2 min for long LLM streams. */
 const httpDurationBuckets = [
   0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60, 120,
 ];
-
-/** True when the request went to more than one target: it failed over (whether or not that saved it). */
-function failedOver(attempts: readonly AttemptRecord[]): boolean {
-  const first = attempts[0];
-  if (first === undefined) return false;
-  for (const attempt of attempts) if (attempt.target !== first.target) return true;
-  return false;
-}
 
 /**
  * Creates Keel's metric families on a registry. Nothing is counted until `subscribe` and `instrumentHttp`.
@@ -199,16 +171,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
   });
 
   const subscribe = (events: EventBus, subscribeOptions: MetricsSubscribeOptions = {}): (() => void) => {
-    const { costUsd, knownModels } = subscribeOptions;
-    const modelLabel = (name: string): string =>
-      knownModels === undefined || knownModels.has(name) ? name : otherModel;
-    const providerTypes = new Map<string, string>();
-    for (const provider of subscribeOptions.providers ?? []) providerTypes.set(provider.id, provider.type);
+    const { costUsd } = subscribeOptions;
+    const labels = createMetricLabels(subscribeOptions);
 
     const onRequestEnd = (event: RequestEndEvent): void => {
-      const provider = event.providerId ?? noProvider;
-      // No attempt means the router refused the model name; see unknownModel.
-      const model = event.attempts.length === 0 ? unknownModel : modelLabel(event.requestedModel);
+      const provider = labels.provider(event);
+      const model = labels.requestedModel(event);
       const { outcome, usage } = event;
       requests.inc({ provider, model, status_class: statusClass(event.status), outcome });
       if (outcome === 'error') requestErrors.inc({ provider, model, code: event.errorCode ?? 'unknown' });
@@ -216,9 +184,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
       overhead.observe(event.overheadMs / 1000);
 
       const genAi: GenAiLabels = { gen_ai_operation_name: chatOperationName, gen_ai_request_model: model };
-      const providerType =
-        event.providerType ??
-        (event.providerId === undefined ? undefined : providerTypes.get(event.providerId));
+      const providerType = labels.providerType(event);
       if (providerType !== undefined) genAi.gen_ai_provider_name = semconvProviderName(providerType);
       // A provider echoes a direct request's model name back: bound it like the request's.
       if (event.servedModel !== undefined) {
@@ -243,7 +209,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     const onAttemptEnd = ({ attempt }: AttemptEndEvent): void => {
       attempts.inc({
         provider: attempt.providerId,
-        model: modelLabel(attempt.modelId),
+        model: labels.model(attempt.modelId),
         outcome: attempt.outcome,
       });
       if (attempt.outcome !== 'skipped') {
