@@ -48,7 +48,8 @@ export interface RollupKey {
   provider: string;
   /** The requested model. */
   model: string;
-  statusClass: StatusClass;
+  /** '' in rows summed across status classes. */
+  statusClass: StatusClass | '';
 }
 
 /** Additive columns of a rollup row. */

@@ -10,8 +10,8 @@ import {
   type RollupTotals,
   type SketchName,
 } from '../rollup.js';
-import type { LatencySketch } from '../latency-sketch.js';
-import type { RollupFilters } from '../store.js';
+import { LatencySketch } from '../latency-sketch.js';
+import type { RollupFilters, StoreDimension } from '../store.js';
 import { addFilters } from './sql-filters.js';
 import type { SqlValue } from './sqlite-schema.js';
 
@@ -25,6 +25,20 @@ const SKETCH_COLUMNS: Record<SketchName, string> = {
 };
 
 const DIMENSION_COLUMNS = 'environment, application, provider, model, status_class';
+
+/** What rows can be grouped by: the store's dimensions, and the status class (for migrations). */
+export type RollupGroupColumn = StoreDimension | 'statusClass';
+
+const GROUP_COLUMNS: Record<RollupGroupColumn, string> = {
+  environment: 'environment',
+  application: 'application',
+  provider: 'provider',
+  model: 'model',
+  statusClass: 'status_class',
+};
+
+/** SQL aggregate that merges encoded latency sketches (see registerSketchMerge). */
+const SKETCH_MERGE_FUNCTION = 'keel_sketch_merge';
 
 /** The two rollup tables: their name, the column holding each row's start, and the row width. */
 export const ROLLUP_TABLES = {
@@ -190,51 +204,70 @@ export class SqliteRollups {
   }
 
   /**
-   * Rows starting in [fromMs, toMs) that match the filters, with only the sketches asked for.
-   * Callers align the range to this table's rows (see planRollupReads).
+   * Rows starting in [fromMs, toMs) that match the filters, summed in SQL per group: one row per
+   * value of `grouping.dimensions` (and per `grouping.stepMs` bucket when given), with only the
+   * sketches asked for, merged by keel_sketch_merge. Key fields not grouped read ''. Callers align
+   * the range to this table's rows (see planRollupReads).
    */
-  *rows(
+  rows(
     query: { fromMs: number; toMs: number; filters?: RollupFilters | undefined },
+    grouping: { dimensions: readonly RollupGroupColumn[]; stepMs?: number | undefined },
     sketches: readonly SketchName[],
-  ): Generator<RollupReadRow> {
+  ): RollupReadRow[] {
     const time = this.table.timeColumn;
+    const params: SqlValue[] = [];
+    // Bound, not inlined: a client-chosen step must not create a prepared statement per value.
+    let bucket = `min(${time})`;
+    if (grouping.stepMs !== undefined) {
+      bucket = `(${time} / ?) * ?`;
+      params.push(grouping.stepMs, grouping.stepMs);
+    }
     const conditions = [`${time} >= ?`, `${time} < ?`];
-    const params: SqlValue[] = [query.fromMs, query.toMs];
+    params.push(query.fromMs, query.toMs);
     addFilters({ filters: query.filters ?? {}, columns: ROLLUP_FILTER_COLUMNS, conditions, params });
+    const groupColumns = [...new Set(grouping.dimensions)].map((dimension) => GROUP_COLUMNS[dimension]);
     const columns = [
-      `${time} AS start_ms, ${DIMENSION_COLUMNS}`,
-      ...ROLLUP_TOTAL_COLUMNS,
-      'total_ms_min',
-      'total_ms_max',
-      ...sketches.map((name) => SKETCH_COLUMNS[name]),
+      `${bucket} AS start_ms`,
+      ...groupColumns,
+      ...ROLLUP_TOTAL_COLUMNS.map((column) => `sum(${column}) AS ${column}`),
+      'min(total_ms_min) AS total_ms_min',
+      'max(total_ms_max) AS total_ms_max',
+      ...sketches.map(
+        (name) => `${SKETCH_MERGE_FUNCTION}(${SKETCH_COLUMNS[name]}) AS ${SKETCH_COLUMNS[name]}`,
+      ),
     ];
-    const statement = this.#query<RollupRow>(
-      `SELECT ${columns.join(', ')} FROM ${this.table.table} WHERE ${conditions.join(' AND ')}`,
+    const groups = grouping.stepMs === undefined ? groupColumns : ['start_ms', ...groupColumns];
+    const statement = this.#query<Partial<RollupRow>>(
+      `SELECT ${columns.join(', ')} FROM ${this.table.table} WHERE ${conditions.join(' AND ')}` +
+        (groups.length > 0 ? ` GROUP BY ${groups.join(', ')}` : ''),
     );
-    for (const row of statement.iterate(...params)) {
-      yield {
+    const rows: RollupReadRow[] = [];
+    for (const row of statement.all(...params)) {
+      // An aggregate over no rows still returns one row, of NULLs.
+      if (row.requests === null || row.requests === undefined) continue;
+      rows.push({
         key: {
-          startMs: row.start_ms,
-          environment: row.environment,
-          application: row.application,
-          provider: row.provider,
-          model: row.model,
-          statusClass: row.status_class,
+          startMs: row.start_ms ?? query.fromMs,
+          environment: row.environment ?? '',
+          application: row.application ?? '',
+          provider: row.provider ?? '',
+          model: row.model ?? '',
+          statusClass: row.status_class ?? '',
         },
         totals: {
           requests: row.requests,
-          ok: row.ok,
-          errors: row.errors,
-          inputTokens: row.input_tokens,
-          outputTokens: row.output_tokens,
-          totalTokens: row.total_tokens,
-          cachedInputTokens: row.cached_input_tokens,
-          reasoningTokens: row.reasoning_tokens,
-          costUsd: row.cost_usd,
-          cacheHits: row.cache_hits,
-          totalMsSum: row.total_ms_sum,
-          totalMsMin: row.total_ms_min,
-          totalMsMax: row.total_ms_max,
+          ok: row.ok ?? 0,
+          errors: row.errors ?? 0,
+          inputTokens: row.input_tokens ?? 0,
+          outputTokens: row.output_tokens ?? 0,
+          totalTokens: row.total_tokens ?? 0,
+          cachedInputTokens: row.cached_input_tokens ?? 0,
+          reasoningTokens: row.reasoning_tokens ?? 0,
+          costUsd: row.cost_usd ?? 0,
+          cacheHits: row.cache_hits ?? 0,
+          totalMsSum: row.total_ms_sum ?? 0,
+          totalMsMin: row.total_ms_min ?? Infinity,
+          totalMsMax: row.total_ms_max ?? -Infinity,
         },
         sketches: {
           totalMs: row.total_ms_sketch,
@@ -242,7 +275,25 @@ export class SqliteRollups {
           overheadMs: row.overhead_ms_sketch,
           ttftMs: row.ttft_ms_sketch,
         },
-      };
+      });
     }
+    return rows;
   }
+}
+
+/** Registers keel_sketch_merge(blob) on a connection: merges encoded latency sketches into one. */
+export function registerSketchMerge(db: Database.Database): void {
+  db.aggregate<LatencySketch>(SKETCH_MERGE_FUNCTION, {
+    start: () => new LatencySketch(),
+    step: (sketch, blob) => {
+      if (blob instanceof Uint8Array) sketch.mergeEncoded(blob);
+      return sketch;
+    },
+    result: (sketch) => {
+      if (sketch.count === 0) return null;
+      const bytes = sketch.encode();
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
+    deterministic: true,
+  });
 }

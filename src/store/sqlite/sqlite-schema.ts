@@ -9,7 +9,8 @@ export const SCHEMA_VERSION = 2;
  * `requests`: one row per request record (idempotent on (time_ms, request_id)). `rollups_minute`: one row
  * per (minute, environment, application, provider, requested model, status class) with counts,
  * sums and latency sketches (see latency-sketch.ts for their encoding and error bound);
- * `rollups_hour` the same per hour, so long ranges read few rows. Version 2 added rollups_hour.
+ * `rollups_hour` the same per hour, so long ranges read few rows. Version 2 added rollups_hour and
+ * replaced the (provider, model, time) index with one per filter.
  */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -56,7 +57,11 @@ CREATE TABLE IF NOT EXISTS requests (
 -- Unique on (time, id) rather than on the random id alone, so inserts append near the end of the
 -- index instead of dirtying a random page per row (about 3x the ingest rate).
 CREATE UNIQUE INDEX IF NOT EXISTS requests_time ON requests (time_ms, request_id);
-CREATE INDEX IF NOT EXISTS requests_provider_model ON requests (provider, requested_model, time_ms);
+-- Newest-first pages filtered by provider or by model walk these in order and stop after a page;
+-- one (provider, model, time) index made SQLite read and sort every matching row of the range.
+DROP INDEX IF EXISTS requests_provider_model;
+CREATE INDEX IF NOT EXISTS requests_provider_time ON requests (provider, time_ms, request_id);
+CREATE INDEX IF NOT EXISTS requests_model_time ON requests (requested_model, time_ms, request_id);
 -- Status lookups are for errors: indexing only them (about a tenth of rows) costs far less at ingest
 -- (measured 10-20 %); a 2xx status filter walks requests_time, where such rows are dense anyway.
 -- Queries add the literal "status >= 400" so that SQLite can use this partial index.

@@ -43,7 +43,7 @@ import {
   type SqlValue,
 } from './sqlite-schema.js';
 import { addFilters } from './sql-filters.js';
-import { ROLLUP_TABLES, SqliteRollups } from './sqlite-rollups.js';
+import { registerSketchMerge, ROLLUP_TABLES, SqliteRollups } from './sqlite-rollups.js';
 
 export const DEFAULT_SQLITE_PATH = './data/keel.db';
 export const DEFAULT_RAW_RETENTION_MS = 7 * 24 * 3_600_000; // 7 days
@@ -112,6 +112,7 @@ export class SqliteStore implements TelemetryStore {
     // fail fast into the spool, not stall the event loop for better-sqlite3's default 5 s.
     const db = new Database(this.path, { timeout: 50 });
     this.#db = db;
+    registerSketchMerge(db);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -174,7 +175,7 @@ export class SqliteStore implements TelemetryStore {
     const dimensions = [...new Set(query.groupBy ?? [])];
     const groups = new Map<string, { key: Record<string, string>; aggregate: RollupAggregate }>();
     if (dimensions.length === 0) groups.set('', { key: {}, aggregate: new RollupAggregate() });
-    for (const row of this.#rollupRows({ ...query, hourly: true }, SKETCH_NAMES)) {
+    for (const row of this.#rollupRows({ ...query, hourly: true }, { dimensions }, SKETCH_NAMES)) {
       const { key, id } = groupKeyOf(row.key, dimensions);
       let group = groups.get(id);
       if (group === undefined) {
@@ -223,7 +224,8 @@ export class SqliteStore implements TelemetryStore {
     const series = new Map<string, { key: Record<string, string>; buckets: Map<number, RollupAggregate> }>();
     if (dimensions.length === 0) series.set('', { key: {}, buckets: new Map() });
     const hourly = stepMs % HOUR_MS === 0;
-    for (const row of this.#rollupRows({ ...query, hourly }, sketch === undefined ? [] : [sketch])) {
+    const sketches = sketch === undefined ? [] : [sketch];
+    for (const row of this.#rollupRows({ ...query, hourly }, { dimensions, stepMs }, sketches)) {
       const { key, id } = groupKeyOf(row.key, dimensions);
       let entry = series.get(id);
       if (entry === undefined) {
@@ -271,11 +273,16 @@ export class SqliteStore implements TelemetryStore {
   /** Rollup rows answering a range: hourly rows for whole hours when `hourly`, minute rows for the rest. */
   *#rollupRows(
     query: { fromMs: number; toMs: number; filters?: RollupFilters | undefined; hourly: boolean },
+    grouping: { dimensions: readonly StoreDimension[]; stepMs?: number },
     sketches: readonly SketchName[],
   ): Generator<RollupReadRow> {
     for (const read of planRollupReads(query)) {
       const rollups = read.table === 'hour' ? this.#hourRollups : this.#minuteRollups;
-      yield* rollups.rows({ fromMs: read.fromMs, toMs: read.toMs, filters: query.filters }, sketches);
+      yield* rollups.rows(
+        { fromMs: read.fromMs, toMs: read.toMs, filters: query.filters },
+        grouping,
+        sketches,
+      );
     }
   }
 
@@ -335,10 +342,12 @@ function backfillHourRollups(db: Database.Database): void {
   const minutes = new SqliteRollups({ db, table: ROLLUP_TABLES.minute, query });
   const hours = new SqliteRollups({ db, table: ROLLUP_TABLES.hour, query });
   // Collected first: better-sqlite3 allows no writes while a statement iterates.
-  const rows = [...minutes.rows({ fromMs: -Infinity, toMs: Infinity }, SKETCH_NAMES)];
-  for (const row of rows) {
-    hours.writeRow({ ...row, key: { ...row.key, startMs: Math.floor(row.key.startMs / HOUR_MS) * HOUR_MS } });
-  }
+  const everything = { fromMs: Number.MIN_SAFE_INTEGER, toMs: Number.MAX_SAFE_INTEGER };
+  const byHour = {
+    dimensions: ['environment', 'application', 'provider', 'model', 'statusClass'] as const,
+    stepMs: HOUR_MS,
+  };
+  for (const row of minutes.rows(everything, byHour, SKETCH_NAMES)) hours.writeRow(row);
 }
 
 function compareKeys(a: Record<string, string>, b: Record<string, string>): number {
