@@ -25,6 +25,8 @@ const { values: options } = parseArgs({
     // Over an hour, a batch of 500 spans about 9 s and touches ~50 rollup rows; real traffic at
     // 50,000 events/s would put a batch in one minute (fewer rollup rows), so this is the harder case.
     'span-hours': { type: 'string', default: '1' },
+    // Keel keeps 200-character prompt and response previews by default; 0 stores none.
+    previews: { type: 'string', default: '200' },
   },
 });
 const count = Number(options.count);
@@ -34,7 +36,15 @@ const temporary = options.db === undefined ? mkdtempSync(path.join(os.tmpdir(), 
 const file = options.db ?? path.join(temporary, 'keel.db');
 
 const startMs = Date.parse('2026-01-01T00:00:00Z');
-const records = makeSyntheticRecords({ count, startMs, spanMs, seed: 1, uuidIds: true });
+const previewChars = Number(options.previews);
+const records = makeSyntheticRecords({
+  count,
+  startMs,
+  spanMs,
+  seed: 1,
+  uuidIds: true,
+  previewChars: previewChars > 0 ? previewChars : undefined,
+});
 const store = new SqliteStore({ path: file });
 
 const batchMs = [];
@@ -67,7 +77,7 @@ console.log(
   `store ingest (SQLite, WAL, synchronous=NORMAL) — node ${process.version}, ${os.cpus().length} CPUs`,
 );
 console.log(
-  `  records:            ${count.toLocaleString('en-US')} in batches of ${batchSize}, over ${options['span-hours']} h`,
+  `  records:            ${count.toLocaleString('en-US')} in batches of ${batchSize}, over ${options['span-hours']} h, previews of ${previewChars} characters`,
 );
 console.log(
   `  throughput:         ${Math.round(count / (elapsedMs / 1_000)).toLocaleString('en-US')} events/s (${fixed(elapsedMs)} ms)`,

@@ -217,13 +217,13 @@ export const telemetrySchema = z.strictObject({
         .int()
         .positive()
         .default(90 * day)
-        .describe('How long per-minute rollups are kept.'),
+        .describe('How long per-minute and per-five-minute rollups are kept.'),
       hourlyRollupRetentionMs: z
         .number()
         .int()
         .positive()
         .default(400 * day)
-        .describe('How long per-hour rollups are kept (long ranges read them).'),
+        .describe('How long per-hour and per-day rollups are kept (long ranges read them).'),
       batchSize: z.number().int().positive().default(500).describe('Records written per transaction.'),
       flushIntervalMs: z
         .number()

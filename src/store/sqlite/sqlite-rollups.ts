@@ -1,4 +1,4 @@
-// A rollup table (rollups_minute or rollups_hour): upserting deltas and reading rows back for stats and time series.
+// A rollup table (one tier: minute, five minutes, hour or day): writing rows and reading them back for stats and time series.
 import type Database from 'better-sqlite3';
 import type { StatusClass } from '../../telemetry/request-record.js';
 import {
@@ -7,6 +7,7 @@ import {
   type RollupDelta,
   type RollupKey,
   type RollupReadRow,
+  type RollupTier,
   type RollupTotals,
   type SketchName,
 } from '../rollup.js';
@@ -40,13 +41,19 @@ const GROUP_COLUMNS: Record<RollupGroupColumn, string> = {
 /** SQL aggregate that merges encoded latency sketches (see registerSketchMerge). */
 const SKETCH_MERGE_FUNCTION = 'keel_sketch_merge';
 
-/** The two rollup tables: their name, the column holding each row's start, and the row width. */
-export const ROLLUP_TABLES = {
-  minute: { table: 'rollups_minute', timeColumn: 'minute_ms', bucketMs: 60_000 },
-  hour: { table: 'rollups_hour', timeColumn: 'hour_ms', bucketMs: 3_600_000 },
-} as const;
+/** A tier's table and the column holding each row's start. */
+export interface RollupTable {
+  tier: RollupTier;
+  table: string;
+  timeColumn: string;
+}
 
-export type RollupTable = (typeof ROLLUP_TABLES)[keyof typeof ROLLUP_TABLES];
+export const ROLLUP_TABLES: Readonly<Record<RollupTier, RollupTable>> = {
+  minute: { tier: 'minute', table: 'rollups_minute', timeColumn: 'minute_ms' },
+  fiveMinutes: { tier: 'fiveMinutes', table: 'rollups_5m', timeColumn: 'start_ms' },
+  hour: { tier: 'hour', table: 'rollups_hour', timeColumn: 'start_ms' },
+  day: { tier: 'day', table: 'rollups_day', timeColumn: 'start_ms' },
+};
 const ROLLUP_TOTAL_COLUMNS = [
   'requests',
   'ok',
@@ -103,6 +110,9 @@ export class SqliteRollups {
   readonly #selectSketches: Database.Statement<SqlValue[], SketchRow>;
   readonly #upsert: Database.Statement<BindValue[]>;
   readonly #prune: Database.Statement<[number]>;
+  readonly #deleteRow: Database.Statement<[number]>;
+  readonly #db: Database.Database;
+  readonly #rebuilds = new Map<RollupTier, Database.Statement<[number, number, number]>>();
   readonly #query: <Row>(sql: string) => Database.Statement<SqlValue[], Row>;
 
   constructor(options: {
@@ -113,6 +123,7 @@ export class SqliteRollups {
   }) {
     const { db, table } = options;
     this.table = table;
+    this.#db = db;
     this.#query = options.query;
     const keyColumns = `${table.timeColumn}, ${DIMENSION_COLUMNS}`;
     this.#selectSketches = db.prepare<SqlValue[], SketchRow>(
@@ -140,6 +151,42 @@ export class SqliteRollups {
          ${sketchColumns.map((column) => `${column} = excluded.${column}`).join(', ')}`,
     );
     this.#prune = db.prepare<[number]>(`DELETE FROM ${table.table} WHERE ${table.timeColumn} < ?`);
+    this.#deleteRow = db.prepare<[number]>(`DELETE FROM ${table.table} WHERE ${table.timeColumn} = ?`);
+  }
+
+  /**
+   * Replaces this tier's rows starting at `startMs` with the sum of `lower`'s rows in
+   * [startMs, startMs + widthMs), one per dimensions and status class, all in SQL. Call inside a
+   * transaction, after making sure `lower` is itself up to date over that range.
+   */
+  rebuildFrom(lower: SqliteRollups, startMs: number, widthMs: number): void {
+    let statement = this.#rebuilds.get(lower.table.tier);
+    if (statement === undefined) {
+      const from = lower.table;
+      const columns = [
+        `${this.table.timeColumn}, ${DIMENSION_COLUMNS}`,
+        ...ROLLUP_TOTAL_COLUMNS,
+        'total_ms_min',
+        'total_ms_max',
+        ...Object.values(SKETCH_COLUMNS),
+      ];
+      const values = [
+        `? AS start, ${DIMENSION_COLUMNS}`,
+        ...ROLLUP_TOTAL_COLUMNS.map((column) => `sum(${column})`),
+        'min(total_ms_min)',
+        'max(total_ms_max)',
+        ...Object.values(SKETCH_COLUMNS).map((column) => `${SKETCH_MERGE_FUNCTION}(${column})`),
+      ];
+      statement = this.#db.prepare<[number, number, number]>(
+        `INSERT INTO ${this.table.table} (${columns.join(', ')})
+         SELECT ${values.join(', ')} FROM ${from.table}
+         WHERE ${from.timeColumn} >= ? AND ${from.timeColumn} < ?
+         GROUP BY ${DIMENSION_COLUMNS}`,
+      );
+      this.#rebuilds.set(lower.table.tier, statement);
+    }
+    this.#deleteRow.run(startMs);
+    statement.run(startMs, startMs, startMs + widthMs);
   }
 
   /** Deletes rows that start before `cutoffMs`; returns how many. */
@@ -152,16 +199,6 @@ export class SqliteRollups {
     this.#upsertWith(delta.key, delta.totals, (name, stored) =>
       sketchWithSamples(stored, delta.samples[name]),
     );
-  }
-
-  /** Adds a row read from another table (minute rows into their hour, when migrating). Call inside a transaction. */
-  writeRow(row: RollupReadRow): void {
-    this.#upsertWith(row.key, row.totals, (name, stored) => {
-      const sketch = sketchWithSamples(stored, []);
-      const blob = row.sketches[name];
-      if (blob !== undefined && blob !== null) sketch.mergeEncoded(blob);
-      return sketch;
-    });
   }
 
   #upsertWith(
@@ -219,7 +256,7 @@ export class SqliteRollups {
     // Bound, not inlined: a client-chosen step must not create a prepared statement per value.
     let bucket = `min(${time})`;
     if (grouping.stepMs !== undefined) {
-      bucket = `(${time} / ?) * ?`;
+      bucket = `(${time} / CAST(? AS INTEGER)) * CAST(? AS INTEGER)`;
       params.push(grouping.stepMs, grouping.stepMs);
     }
     const conditions = [`${time} >= ?`, `${time} < ?`];

@@ -9,8 +9,9 @@ export const SCHEMA_VERSION = 2;
  * `requests`: one row per request record (idempotent on (time_ms, request_id)). `rollups_minute`: one row
  * per (minute, environment, application, provider, requested model, status class) with counts,
  * sums and latency sketches (see latency-sketch.ts for their encoding and error bound);
- * `rollups_hour` the same per hour, so long ranges read few rows. Version 2 added rollups_hour and
- * replaced the (provider, model, time) index with one per filter.
+ * `rollups_5m`, `rollups_hour` and `rollups_day` the same per five minutes, hour and UTC day, built
+ * from the tier below, so long ranges read few rows. Version 2 added those tiers, rollup_dirty and
+ * store_meta, and replaced the (provider, model, time) index with one per filter.
  */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -68,7 +69,20 @@ CREATE INDEX IF NOT EXISTS requests_model_time ON requests (requested_model, tim
 CREATE INDEX IF NOT EXISTS requests_error_status ON requests (status, time_ms, request_id) WHERE status >= 400;
 
 ${rollupTableSql('rollups_minute', 'minute_ms')}
-${rollupTableSql('rollups_hour', 'hour_ms')}
+${rollupTableSql('rollups_5m', 'start_ms')}
+${rollupTableSql('rollups_hour', 'start_ms')}
+${rollupTableSql('rollups_day', 'start_ms')}
+-- Rows of the coarser tiers whose minutes changed since they were built: rebuilt before a read uses them.
+CREATE TABLE IF NOT EXISTS rollup_dirty (
+  tier     TEXT NOT NULL,
+  start_ms INTEGER NOT NULL,
+  PRIMARY KEY (tier, start_ms)
+) WITHOUT ROWID;
+-- Small facts about the file, such as how far each tier has been pruned.
+CREATE TABLE IF NOT EXISTS store_meta (
+  key   TEXT PRIMARY KEY,
+  value
+) WITHOUT ROWID;
 `;
 
 /** A rollup table: one row per (start, dimensions, status class) with counts, sums and sketches. */

@@ -216,14 +216,16 @@ describe.each([
     expect(sum(minutely.series[0]?.points)).toBe(20_000);
   });
 
-  it('builds hourly rollups from minute rollups when opening a version-1 file', async () => {
+  it('builds the coarser rollups from minute rollups when opening a version-1 file', async () => {
     const file = 'v1.db';
     const first = openStore({ file });
     await first.insert(records);
     const before = await first.stats({ ...range, groupBy: ['provider'] });
     await first.close();
     const raw = new Database(join(directory, file));
-    raw.exec('DROP TABLE rollups_hour');
+    // What version 1 had: raw rows and minute rollups only.
+    raw.exec('DROP TABLE rollups_5m; DROP TABLE rollups_hour; DROP TABLE rollups_day;');
+    raw.exec('DROP TABLE rollup_dirty; DROP TABLE store_meta;');
     raw.pragma('user_version = 1');
     raw.close();
     const reopened = openStore({ file });
@@ -503,6 +505,30 @@ describe.each([
     // A range that cuts into that hour needs its minutes, which are gone.
     const ragged = { fromMs: START_MS + 5 * DAY_MS + 30 * MINUTE_MS, toMs: nowMs };
     expect((await store.stats(ragged)).groups[0]?.requests).toBe(0);
+  });
+
+  it('rebuilds coarse rows that late records changed, and counts records older than the minute rows', async () => {
+    const store = openStore({ rollupRetentionMs: DAY_MS, hourlyRollupRetentionMs: 30 * DAY_MS });
+    const day5 = START_MS + 5 * DAY_MS;
+    const wholeDays = { fromMs: START_MS, toMs: START_MS + 20 * DAY_MS };
+    await store.insert(makeSyntheticRecords({ count: 300, startMs: day5, spanMs: HOUR_MS, idPrefix: 'a' }));
+    expect((await store.stats(wholeDays)).groups[0]?.requests).toBe(300); // builds day 5's rows
+    // A late batch for the same hour (a spool replay) dirties them again.
+    await store.insert(makeSyntheticRecords({ count: 200, startMs: day5, spanMs: HOUR_MS, idPrefix: 'b' }));
+    expect((await store.stats(wholeDays)).groups[0]?.requests).toBe(500);
+    // Minute rows of day 5 go; its hour and day rows stay.
+    await store.prune(START_MS + 10 * DAY_MS);
+    expect((await store.stats(wholeDays)).groups[0]?.requests).toBe(500);
+    // Records that old now go straight into their hour (and day); their minutes would be gone already.
+    await store.insert(makeSyntheticRecords({ count: 50, startMs: day5, spanMs: HOUR_MS, idPrefix: 'c' }));
+    expect((await store.stats(wholeDays)).groups[0]?.requests).toBe(550);
+    const hourly = await store.timeseries({ ...wholeDays, metric: 'requests', stepMs: HOUR_MS });
+    expect(hourly.series[0]?.points.find((point) => point.tMs === day5)?.value).toBe(550);
+    // Older than the hourly retention: kept as raw rows only.
+    await store.insert(makeSyntheticRecords({ count: 10, startMs: START_MS - 40 * DAY_MS, idPrefix: 'd' }));
+    const everything = { fromMs: START_MS - 50 * DAY_MS, toMs: START_MS + 20 * DAY_MS };
+    expect((await store.stats(everything)).groups[0]?.requests).toBe(550);
+    expect(await countRequests(store, {}, everything)).toBe(560); // every raw row is kept
   });
 
   it('prunes more raw rows than one chunk', async () => {

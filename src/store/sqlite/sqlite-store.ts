@@ -8,13 +8,11 @@ import { checkRequestsQuery, checkStatsQuery, checkTimeseriesQuery } from '../ch
 import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
 import {
   groupKeyOf,
-  HOUR_MS,
   isCountingMetric,
   METRIC_SKETCH,
-  MINUTE_MS,
   planRollupReads,
+  TIER_MS,
   RollupAggregate,
-  RollupBatch,
   SKETCH_NAMES,
   type RollupReadRow,
   type SketchName,
@@ -43,7 +41,8 @@ import {
   type SqlValue,
 } from './sqlite-schema.js';
 import { addFilters } from './sql-filters.js';
-import { registerSketchMerge, ROLLUP_TABLES, SqliteRollups } from './sqlite-rollups.js';
+import { registerSketchMerge } from './sqlite-rollups.js';
+import { SqliteRollupTiers } from './sqlite-rollup-tiers.js';
 
 export const DEFAULT_SQLITE_PATH = './data/keel.db';
 export const DEFAULT_RAW_RETENTION_MS = 7 * 24 * 3_600_000; // 7 days
@@ -57,9 +56,9 @@ export interface SqliteStoreOptions {
   path?: string | undefined;
   /** How long raw request rows are kept. Default 7 days. */
   rawRetentionMs?: number | undefined;
-  /** How long minute rollups are kept. Default 90 days. */
+  /** How long minute and five-minute rollups are kept. Default 90 days. */
   rollupRetentionMs?: number | undefined;
-  /** How long hourly rollups are kept. Default 400 days. */
+  /** How long hourly and daily rollups are kept. Default 400 days. */
   hourlyRollupRetentionMs?: number | undefined;
 }
 
@@ -92,11 +91,8 @@ export class SqliteStore implements TelemetryStore {
   readonly path: string;
   readonly #db: Database.Database;
   readonly #rawRetentionMs: number;
-  readonly #rollupRetentionMs: number;
-  readonly #hourlyRollupRetentionMs: number;
   readonly #insertRequest: Database.Statement<SqlValue[]>;
-  readonly #minuteRollups: SqliteRollups;
-  readonly #hourRollups: SqliteRollups;
+  readonly #tiers: SqliteRollupTiers;
   readonly #pruneRaw: Database.Statement<[number, number]>;
   readonly #insertBatch: Database.Transaction<(records: readonly RequestRecord[]) => void>;
   readonly #queries = new Map<string, Database.Statement<SqlValue[]>>();
@@ -105,8 +101,6 @@ export class SqliteStore implements TelemetryStore {
   constructor(options: SqliteStoreOptions = {}) {
     this.path = options.path ?? DEFAULT_SQLITE_PATH;
     this.#rawRetentionMs = options.rawRetentionMs ?? DEFAULT_RAW_RETENTION_MS;
-    this.#rollupRetentionMs = options.rollupRetentionMs ?? DEFAULT_ROLLUP_RETENTION_MS;
-    this.#hourlyRollupRetentionMs = options.hourlyRollupRetentionMs ?? DEFAULT_HOURLY_ROLLUP_RETENTION_MS;
     if (this.path !== ':memory:') mkdirSync(dirname(this.path), { recursive: true });
     // Inserts run on the main thread: a writer lock held elsewhere (a backup, the sqlite3 shell) must
     // fail fast into the spool, not stall the event loop for better-sqlite3's default 5 s.
@@ -122,8 +116,12 @@ export class SqliteStore implements TelemetryStore {
       throw error;
     }
     const query = <Row>(sql: string) => this.#query<Row>(sql);
-    this.#minuteRollups = new SqliteRollups({ db, table: ROLLUP_TABLES.minute, query });
-    this.#hourRollups = new SqliteRollups({ db, table: ROLLUP_TABLES.hour, query });
+    this.#tiers = new SqliteRollupTiers({
+      db,
+      query,
+      fineRetentionMs: options.rollupRetentionMs ?? DEFAULT_ROLLUP_RETENTION_MS,
+      coarseRetentionMs: options.hourlyRollupRetentionMs ?? DEFAULT_HOURLY_ROLLUP_RETENTION_MS,
+    });
 
     // Spread arguments bind faster than one array argument (measured: about 20 % on this statement).
     this.#insertRequest = db.prepare<SqlValue[]>(
@@ -138,16 +136,11 @@ export class SqliteStore implements TelemetryStore {
     this.#insertBatch = db.transaction((records: readonly RequestRecord[]) => {
       // Only rows actually inserted feed the rollups, so a replayed or retried record
       // (already stored: INSERT OR IGNORE changes nothing) is never counted twice.
-      const minutes = new RollupBatch(MINUTE_MS);
-      const hours = new RollupBatch(HOUR_MS);
+      const inserted: RequestRecord[] = [];
       for (const record of records) {
-        if (this.#insertRequest.run(...recordToParams(record)).changes === 1) {
-          minutes.add(record);
-          hours.add(record);
-        }
+        if (this.#insertRequest.run(...recordToParams(record)).changes === 1) inserted.push(record);
       }
-      for (const delta of minutes.deltas()) this.#minuteRollups.write(delta);
-      for (const delta of hours.deltas()) this.#hourRollups.write(delta);
+      this.#tiers.add(inserted);
     });
   }
 
@@ -175,7 +168,7 @@ export class SqliteStore implements TelemetryStore {
     const dimensions = [...new Set(query.groupBy ?? [])];
     const groups = new Map<string, { key: Record<string, string>; aggregate: RollupAggregate }>();
     if (dimensions.length === 0) groups.set('', { key: {}, aggregate: new RollupAggregate() });
-    for (const row of this.#rollupRows({ ...query, hourly: true }, { dimensions }, SKETCH_NAMES)) {
+    for (const row of this.#rollupRows(query, { dimensions }, SKETCH_NAMES)) {
       const { key, id } = groupKeyOf(row.key, dimensions);
       let group = groups.get(id);
       if (group === undefined) {
@@ -223,9 +216,8 @@ export class SqliteStore implements TelemetryStore {
     const sketch = METRIC_SKETCH[metric]?.sketch;
     const series = new Map<string, { key: Record<string, string>; buckets: Map<number, RollupAggregate> }>();
     if (dimensions.length === 0) series.set('', { key: {}, buckets: new Map() });
-    const hourly = stepMs % HOUR_MS === 0;
     const sketches = sketch === undefined ? [] : [sketch];
-    for (const row of this.#rollupRows({ ...query, hourly }, { dimensions, stepMs }, sketches)) {
+    for (const row of this.#rollupRows(query, { dimensions, stepMs }, sketches)) {
       const { key, id } = groupKeyOf(row.key, dimensions);
       let entry = series.get(id);
       if (entry === undefined) {
@@ -264,26 +256,18 @@ export class SqliteStore implements TelemetryStore {
       if (deleted < PRUNE_CHUNK_ROWS) break;
       await yieldToEventLoop();
     }
-    const rollupsDeleted =
-      this.#minuteRollups.prune(nowMs - this.#rollupRetentionMs) +
-      this.#hourRollups.prune(nowMs - this.#hourlyRollupRetentionMs);
+    const rollupsDeleted = await this.#tiers.prune(nowMs);
     return { rawDeleted, rollupsDeleted };
   }
 
-  /** Rollup rows answering a range: hourly rows for whole hours when `hourly`, minute rows for the rest. */
+  /** Rollup rows answering a range, from the coarsest tiers that fit (see planRollupReads). */
   *#rollupRows(
-    query: { fromMs: number; toMs: number; filters?: RollupFilters | undefined; hourly: boolean },
+    query: { fromMs: number; toMs: number; filters?: RollupFilters | undefined },
     grouping: { dimensions: readonly StoreDimension[]; stepMs?: number },
     sketches: readonly SketchName[],
   ): Generator<RollupReadRow> {
-    for (const read of planRollupReads(query)) {
-      const rollups = read.table === 'hour' ? this.#hourRollups : this.#minuteRollups;
-      yield* rollups.rows(
-        { fromMs: read.fromMs, toMs: read.toMs, filters: query.filters },
-        grouping,
-        sketches,
-      );
-    }
+    const reads = planRollupReads({ fromMs: query.fromMs, toMs: query.toMs, stepMs: grouping.stepMs });
+    for (const read of reads) yield* this.#tiers.rows(read, query.filters, grouping, sketches);
   }
 
   close(): Promise<void> {
@@ -323,31 +307,21 @@ function migrate(db: Database.Database): void {
     db.transaction(() => {
       db.exec(SCHEMA_SQL);
       // Version 1 files have minute rollups only: build their hours from them, once.
-      if (version === 1) backfillHourRollups(db);
+      if (version === 1) markCoarseTiersDirty(db);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   }
 }
 
-function backfillHourRollups(db: Database.Database): void {
-  const statements = new Map<string, Database.Statement<SqlValue[]>>();
-  const query = <Row>(sql: string) => {
-    let statement = statements.get(sql);
-    if (statement === undefined) {
-      statement = db.prepare<SqlValue[]>(sql);
-      statements.set(sql, statement);
-    }
-    return statement as Database.Statement<SqlValue[], Row>;
-  };
-  const minutes = new SqliteRollups({ db, table: ROLLUP_TABLES.minute, query });
-  const hours = new SqliteRollups({ db, table: ROLLUP_TABLES.hour, query });
-  // Collected first: better-sqlite3 allows no writes while a statement iterates.
-  const everything = { fromMs: Number.MIN_SAFE_INTEGER, toMs: Number.MAX_SAFE_INTEGER };
-  const byHour = {
-    dimensions: ['environment', 'application', 'provider', 'model', 'statusClass'] as const,
-    stepMs: HOUR_MS,
-  };
-  for (const row of minutes.rows(everything, byHour, SKETCH_NAMES)) hours.writeRow(row);
+/** Version 1 files have minute rollups only: every coarser row they imply is built on first use. */
+function markCoarseTiersDirty(db: Database.Database): void {
+  for (const [tier, widthMs] of Object.entries(TIER_MS)) {
+    if (tier === 'minute') continue;
+    db.prepare(
+      `INSERT OR IGNORE INTO rollup_dirty (tier, start_ms)
+       SELECT ?, (minute_ms / CAST(? AS INTEGER)) * CAST(? AS INTEGER) FROM rollups_minute GROUP BY 2`,
+    ).run(tier, widthMs, widthMs);
+  }
 }
 
 function compareKeys(a: Record<string, string>, b: Record<string, string>): number {
