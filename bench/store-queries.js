@@ -204,6 +204,8 @@ for (const row of rows) {
     `  ${row.name.padEnd(62)} ${fixed(row.p50).padStart(7)} ${fixed(row.p95).padStart(7)} ${fixed(row.max).padStart(7)} ${fixed(row.loopMaxMs).padStart(6)}  ${result}`,
   );
 }
-console.log("  loop: the longest event-loop delay on Keel's main thread during that query's runs (the store works on its own thread)");
+console.log(
+  "  loop: the longest event-loop delay on Keel's main thread during that query's runs (the store works on its own thread)",
+);
 await keel.close(1000);
 if (temporary) rmSync(path.dirname(file), { recursive: true, force: true });
