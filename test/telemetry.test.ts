@@ -471,12 +471,22 @@ describe('telemetry store end to end', () => {
       expect(spooledIds(paths.spoolPath).sort()).toEqual(during.map((call) => call.requestId).sort());
       // Reads still work, and no batch was half written.
       expect((await getStats(harness.url)).groups[0]?.requests).toBe(10);
+      // /metrics tells the operator: 30 records spooled, none lost.
+      const spooling = await (await fetch(`${harness.url}/metrics`)).text();
+      expect(spooling).toMatch(/keel_telemetry_records_total\{[^}]*result="spooled"[^}]*\} 30\n/);
+      expect(spooling).toMatch(/keel_telemetry_records_total\{[^}]*result="dropped"[^}]*\} 0\n/);
+      expect(harness.keel.telemetry.counters().store).toMatchObject({ spooled: 30, replayed: 0, dropped: 0 });
 
       store.heal();
       // The next successful insert replays the spool.
       const after = await calls(harness, 5);
       await harness.keel.telemetry.flush();
       expect(spoolBytes(paths.spoolPath)).toBe(0);
+      expect(harness.keel.telemetry.counters().store).toMatchObject({
+        spooled: 30,
+        replayed: 30,
+        dropped: 0,
+      });
 
       const everyone = [...before, ...during, ...after].map((call) => call.requestId);
       const stats = await getStats(harness.url);
