@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createKeel, type Keel } from '../src/compose/create-keel.js';
 import { validateConfig } from '../src/config/index.js';
 import { withTempStore } from './support/keel-harness.js';
+import { scriptedFailoverConfig } from './support/scripted-failover-config.js';
 import {
   operationDurationBuckets,
   timeToFirstTokenBuckets,
@@ -82,47 +83,8 @@ function findOnPath(command: string): string | undefined {
   return undefined;
 }
 
-// Each mock plays its script, one outcome per call, then answers ok.
-const config = validateConfig(
-  withTempStore({
-    // Made-up prices for the simulated models (USD per 1M tokens), so cost follows the tokens.
-    pricing: { overrides: [{ provider: 'mock', match: 'sim-.*', input: 2, output: 8 }] },
-    providers: [
-      {
-        id: 'primary',
-        type: 'mock',
-        latencyMs: { p50: 0, p99: 0 },
-        seed: 1,
-        outputTokens: 6,
-        script: ['ok', '500', '429'],
-      },
-      {
-        id: 'backup',
-        type: 'mock',
-        latencyMs: { p50: 0, p99: 0 },
-        seed: 2,
-        outputTokens: 9,
-        script: ['ok', '500'],
-      },
-    ],
-    models: [
-      {
-        name: 'chat-default',
-        strategy: 'fallback',
-        targets: [
-          { provider: 'primary', model: 'sim-small' },
-          { provider: 'backup', model: 'sim-large' },
-        ],
-      },
-    ],
-    // No retries and a breaker that traffic cannot trip: every call below is planned exactly.
-    reliability: {
-      retry: { maxAttempts: 1 },
-      circuitBreaker: { consecutiveFailures: 100, minimumRequests: 100 },
-    },
-  }),
-  { source: 'test', env: {} },
-);
+// See scriptedFailoverConfig for the outcome of every call.
+const config = validateConfig(withTempStore(scriptedFailoverConfig()), { source: 'test', env: {} });
 
 /** USD per input and output token, as the pricing override above says. */
 const inputPriceUsd = 0.000_002;

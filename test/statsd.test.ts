@@ -3,47 +3,12 @@ import { APIError, type OpenAI } from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
 import { startKeel, type KeelHarness } from './support/keel-harness.js';
+import { scriptedFailoverConfig } from './support/scripted-failover-config.js';
 import { closedUdpPort, UdpReceiver, type StatsdLine } from './support/udp-receiver.js';
 
-/** Each mock plays its script, one outcome per call, then answers ok. */
+/** The scripted failover setup (see scriptedFailoverConfig) with StatsD on and no store. */
 function configFor(statsd: NonNullable<KeelConfigInput['telemetry']>['statsd']): KeelConfigInput {
-  return {
-    pricing: { overrides: [{ provider: 'mock', match: 'sim-.*', input: 2, output: 8 }] },
-    providers: [
-      {
-        id: 'primary',
-        type: 'mock',
-        latencyMs: { p50: 0, p99: 0 },
-        seed: 1,
-        outputTokens: 6,
-        script: ['ok', '500', '429'],
-      },
-      {
-        id: 'backup',
-        type: 'mock',
-        latencyMs: { p50: 0, p99: 0 },
-        seed: 2,
-        outputTokens: 9,
-        script: ['ok', '500'],
-      },
-    ],
-    models: [
-      {
-        name: 'chat-default',
-        strategy: 'fallback',
-        targets: [
-          { provider: 'primary', model: 'sim-small' },
-          { provider: 'backup', model: 'sim-large' },
-        ],
-      },
-    ],
-    // No retries and a breaker traffic cannot trip: every call below is planned exactly.
-    reliability: {
-      retry: { maxAttempts: 1 },
-      circuitBreaker: { consecutiveFailures: 100, minimumRequests: 100 },
-    },
-    telemetry: { store: { enabled: false }, statsd },
-  };
+  return { ...scriptedFailoverConfig(), telemetry: { store: { enabled: false }, statsd } };
 }
 
 /** The status the client saw: 200, or the API error's. */

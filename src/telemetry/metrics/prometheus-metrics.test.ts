@@ -1,51 +1,12 @@
 // Unit tests of the metric families: synthetic events on a bus, fastify inject for the HTTP hook.
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import type { ChatRequest } from '../../spec/index.js';
 import { EventBus } from '../event-bus.js';
-import type { AttemptRecord, RequestEndEvent } from '../events.js';
+import { makeAttempt, makeRequestEnd } from '../../../test/support/telemetry-events.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from './prometheus-metrics.js';
 
-const request: ChatRequest = { messages: [{ role: 'user', content: 'Hi' }] };
-
-function attempt(
-  fields: Partial<AttemptRecord> & Pick<AttemptRecord, 'providerId' | 'modelId'>,
-): AttemptRecord {
-  return {
-    index: 1,
-    target: `${fields.providerId}/${fields.modelId}`,
-    outcome: 'ok',
-    startedAtMs: 0,
-    durationMs: 100,
-    ...fields,
-  };
-}
-
-function requestEnd(fields: Partial<RequestEndEvent> = {}): RequestEndEvent {
-  return {
-    requestId: 'r1',
-    receivedAtMs: 0,
-    requestedModel: 'smart',
-    stream: false,
-    metadata: {},
-    trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true },
-    status: 200,
-    outcome: 'ok',
-    providerId: 'primary',
-    providerType: 'openai',
-    servedModel: 'gpt-4o-2024-08-06',
-    usage: { inputTokens: 12, outputTokens: 30, totalTokens: 42 },
-    totalMs: 1500,
-    upstreamMs: 1490,
-    overheadMs: 2,
-    attempts: [attempt({ providerId: 'primary', modelId: 'gpt-4o' })],
-    promptChars: 2,
-    responseChars: 100,
-    request,
-    responseText: undefined,
-    ...fields,
-  };
-}
+const attempt = makeAttempt;
+const requestEnd = makeRequestEnd;
 
 /** The value of the counter or gauge series of `name` whose labels are exactly `labels`. */
 async function valueOf(

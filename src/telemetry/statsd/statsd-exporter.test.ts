@@ -3,53 +3,30 @@ import { StatsD } from 'hot-shots';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { statsdSchema } from '../../config/statsd-schema.js';
 import type { BreakerTransition } from '../../reliability/breaker-registry.js';
-import type { ChatRequest, Clock } from '../../spec/index.js';
+import type { Clock } from '../../spec/index.js';
 import { EventBus } from '../event-bus.js';
 import type { AttemptRecord, RequestEndEvent } from '../events.js';
+import { makeAttempt, makeRequestEnd } from '../../../test/support/telemetry-events.js';
 import { UdpReceiver } from '../../../test/support/udp-receiver.js';
 import { createStatsdExporter, errorLogIntervalMs, type StatsdExporterOptions } from './statsd-exporter.js';
 import { sanitizeNameSegment } from './statsd-metrics.js';
 
-const request: ChatRequest = { messages: [{ role: 'user', content: 'Hi' }] };
-
 function attempt(
   fields: Partial<AttemptRecord> & Pick<AttemptRecord, 'providerId' | 'modelId'>,
 ): AttemptRecord {
-  return {
-    index: 1,
-    target: `${fields.providerId}/${fields.modelId}`,
-    outcome: 'ok',
-    startedAtMs: 0,
-    durationMs: 1490,
-    ...fields,
-  };
+  return makeAttempt({ durationMs: 1490, ...fields });
 }
 
+/** A stream with TTFT, client metadata and cached and reasoning tokens. */
 function requestEnd(fields: Partial<RequestEndEvent> = {}): RequestEndEvent {
-  return {
-    requestId: 'r1',
-    receivedAtMs: 0,
-    requestedModel: 'smart',
+  return makeRequestEnd({
     stream: true,
     metadata: { environment: 'prod', application: 'checkout' },
-    trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', sampled: true },
-    status: 200,
-    outcome: 'ok',
-    providerId: 'primary',
-    providerType: 'openai',
-    servedModel: 'gpt-4o-2024-08-06',
     usage: { inputTokens: 12, outputTokens: 30, totalTokens: 42, cachedInputTokens: 4, reasoningTokens: 10 },
-    totalMs: 1500,
-    upstreamMs: 1490,
-    overheadMs: 2,
     ttftMs: 250,
     attempts: [attempt({ providerId: 'primary', modelId: 'gpt-4o' })],
-    promptChars: 2,
-    responseChars: 100,
-    request,
-    responseText: undefined,
     ...fields,
-  };
+  });
 }
 
 const knownModels = new Set(['smart', 'gpt-4o', 'gpt-4o.mini', 'primary/gpt-4o', 'odd|name,#1:x']);

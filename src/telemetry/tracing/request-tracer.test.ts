@@ -10,6 +10,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import type { AttemptRecord, RequestEndEvent } from '../events.js';
+import { makeAttempt, makeRequestEnd } from '../../../test/support/telemetry-events.js';
 import { PresetTraceIdGenerator } from './preset-trace-id-generator.js';
 import { RequestTracer, toHrTime } from './request-tracer.js';
 
@@ -20,40 +21,20 @@ const receivedAtMs = Date.parse('2026-01-01T00:00:00Z');
 function attempt(
   fields: Partial<AttemptRecord> & Pick<AttemptRecord, 'index' | 'providerId' | 'modelId'>,
 ): AttemptRecord {
-  return {
-    target: `${fields.providerId}/${fields.modelId}`,
-    outcome: 'ok',
-    startedAtMs: receivedAtMs + 1,
-    durationMs: 100,
-    ...fields,
-  };
+  return makeAttempt({ startedAtMs: receivedAtMs + 1, ...fields });
 }
 
 function requestEnd(fields: Partial<RequestEndEvent> = {}): RequestEndEvent {
-  return {
-    requestId: 'r1',
+  return makeRequestEnd({
     receivedAtMs,
-    requestedModel: 'smart',
-    stream: false,
-    metadata: {},
     trace: { traceId, sampled: true },
-    status: 200,
-    outcome: 'ok',
-    providerId: 'primary',
-    providerType: 'openai',
-    servedModel: 'gpt-4o-2024-08-06',
     finishReason: 'stop',
-    usage: { inputTokens: 12, outputTokens: 30, totalTokens: 42 },
     totalMs: 150.5,
     upstreamMs: 100,
     overheadMs: 50.5,
     attempts: [attempt({ index: 1, providerId: 'primary', modelId: 'gpt-4o' })],
-    promptChars: 2,
-    responseChars: 100,
-    request: { messages: [{ role: 'user', content: 'Hi' }] },
-    responseText: undefined,
     ...fields,
-  };
+  });
 }
 
 function setup(
