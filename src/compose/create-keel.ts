@@ -16,6 +16,7 @@ import { createStatsRoutes } from '../http/stats-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
+import type { RequestPolicy } from '../policy/request-policy.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
 import { createMetricOptions } from './create-metric-options.js';
 import { createRecordOptions } from './create-record-options.js';
@@ -30,6 +31,8 @@ export interface KeelOptions {
   dispatcherFactory?: DispatcherFactory | undefined;
   /** Guards /api/*; without it the control API is served to loopback clients only. */
   adminToken?: string | undefined;
+  /** Request policies run after the configured ones (embedding, tests). */
+  policies?: readonly RequestPolicy[] | undefined;
 }
 
 export interface Keel {
@@ -124,6 +127,8 @@ export function createKeel(options: KeelOptions): Keel {
     clock,
     random,
     timeoutMs: config.reliability.timeoutMs,
+    policies: options.policies ?? [],
+    onPolicyError: (error) => logger.error({ err: error }, 'request policy failed to settle'),
   });
   const recordOptions = createRecordOptions(config);
   const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });

@@ -21,6 +21,13 @@ import {
   type RequestMetadata,
   type TraceContext,
 } from '../telemetry/events.js';
+import type {
+  CallerKey,
+  PolicyCall,
+  PolicyOutcome,
+  PolicyTicket,
+  RequestPolicy,
+} from '../policy/request-policy.js';
 
 export interface GatewayDependencies {
   catalog: RouteCatalog;
@@ -32,6 +39,10 @@ export interface GatewayDependencies {
   random: () => number;
   /** Total deadline per request, all attempts and backoff included. */
   timeoutMs: number;
+  /** Run in order after routing, before the executor (see RequestPolicy). Default none. */
+  policies?: readonly RequestPolicy[] | undefined;
+  /** A policy's settle threw (logged; the request is unaffected). */
+  onPolicyError?: ((error: unknown) => void) | undefined;
 }
 
 /** One client call as the edge hands it over. */
@@ -42,6 +53,8 @@ export interface GatewayCall {
   metadata: RequestMetadata;
   /** The request's trace context, read at the edge. */
   trace: TraceContext;
+  /** The gateway key the client presented, when Keel has keys. */
+  key?: CallerKey | undefined;
   /**
    * The edge's controller for this request: it aborts it when the client goes away (or Keel shuts
    * down), and the gateway aborts it when the deadline passes.
@@ -58,6 +71,8 @@ interface Served {
   attempts: ExecutionTally['attempts'];
   /** The request's trace id: for the x-keel-trace-id response header. */
   traceId: string;
+  /** Headers the policies asked for (x-ratelimit-*...). */
+  policyHeaders: Readonly<Record<string, string>>;
   /** Keel's own time so far (ms): for the overhead response header. */
   overheadMs(): number;
 }
@@ -130,7 +145,8 @@ export class Gateway {
   async complete(call: GatewayCall): Promise<CompletedCall> {
     const run = this.#begin(call, false);
     try {
-      const outcome = await this.#dependencies.executor.generate(run.plan.targets, call.request, {
+      await this.#admit(run);
+      const outcome = await this.#dependencies.executor.generate(run.plan.targets, run.request, {
         requestId: call.requestId,
         signal: run.scope.signal,
         tally: run.tally,
@@ -142,6 +158,7 @@ export class Gateway {
         providerType: outcome.providerType,
         attempts: outcome.attempts,
         traceId: call.trace.traceId,
+        policyHeaders: run.policyHeaders,
         result,
         overheadMs: () => run.overheadMs(),
         finish: (error) =>
@@ -154,6 +171,7 @@ export class Gateway {
             usage: result.usage,
             responseChars: result.text?.length ?? 0,
             responseText: result.text?.slice(0, responseTextLimit) ?? undefined,
+            result: error === undefined ? result : undefined,
           }),
       };
     } catch (error) {
@@ -166,7 +184,8 @@ export class Gateway {
   async stream(call: GatewayCall): Promise<StreamingCall> {
     const run = this.#begin(call, true);
     try {
-      const outcome = await this.#dependencies.executor.stream(run.plan.targets, call.request, {
+      await this.#admit(run);
+      const outcome = await this.#dependencies.executor.stream(run.plan.targets, run.request, {
         requestId: call.requestId,
         signal: run.scope.signal,
         tally: run.tally,
@@ -178,6 +197,7 @@ export class Gateway {
         providerType: outcome.providerType,
         attempts: outcome.attempts,
         traceId: call.trace.traceId,
+        policyHeaders: run.policyHeaders,
         parts: outcome.parts,
         overheadMs: () => run.overheadMs(),
         markFirstByte: () => {
@@ -203,6 +223,10 @@ export class Gateway {
     const tally: ExecutionTally = { attempts: [], upstreamMs: 0, backoffMs: 0 };
     const run: Run = {
       call,
+      request: call.request,
+      tickets: [],
+      policyHeaders: {},
+      settled: false,
       stream,
       plan: { requested: call.model, strategy: 'fallback', targets: [] },
       scope,
@@ -238,6 +262,44 @@ export class Gateway {
     return run;
   }
 
+  /** Runs the policies in order; a refusal settles the tickets already taken and ends the request. */
+  async #admit(run: Run): Promise<void> {
+    const policies = this.#dependencies.policies;
+    if (policies === undefined || policies.length === 0) return;
+    const { call } = run;
+    const policyCall: PolicyCall = {
+      requestId: call.requestId,
+      model: call.model,
+      request: run.request,
+      metadata: call.metadata,
+      key: call.key,
+      stream: run.stream,
+      targets: run.plan.targets,
+      nowMs: this.#dependencies.clock.now(),
+    };
+    for (const policy of policies) {
+      // A call of its own per policy: one that keeps it must not see later policies' changes.
+      const ticket = await policy.admit({ ...policyCall, request: run.request });
+      if (ticket === undefined) continue;
+      run.tickets.push(ticket);
+      if (ticket.headers !== undefined) Object.assign(run.policyHeaders, ticket.headers);
+      if (ticket.request !== undefined) run.request = ticket.request;
+    }
+  }
+
+  /** Closes every ticket once; a policy that throws here cannot break the request. */
+  #settle(run: Run, outcome: PolicyOutcome): void {
+    if (run.settled) return;
+    run.settled = true;
+    for (const ticket of run.tickets) {
+      try {
+        ticket.settle?.(outcome);
+      } catch (error) {
+        this.#dependencies.onPolicyError?.(error);
+      }
+    }
+  }
+
   #end(
     run: Run,
     outcome: {
@@ -249,8 +311,17 @@ export class Gateway {
       usage?: Usage | undefined;
       responseChars?: number;
       responseText?: string | undefined;
+      result?: ChatResult | undefined;
     },
   ): void {
+    this.#settle(run, {
+      error: outcome.error,
+      usage: outcome.usage,
+      target: outcome.target,
+      providerType: outcome.providerType,
+      servedModel: outcome.servedModel,
+      result: outcome.result,
+    });
     const { events, breakers } = this.#dependencies;
     if (!events.has('request:end')) return;
     const { call, tally } = run;
@@ -296,6 +367,11 @@ export class Gateway {
 
 interface Run {
   call: GatewayCall;
+  /** The request as the policies left it (e.g. max_tokens clamped); what the executor sends. */
+  request: ChatRequest;
+  tickets: PolicyTicket[];
+  policyHeaders: Record<string, string>;
+  settled: boolean;
   stream: boolean;
   plan: RoutePlan;
   scope: ScopedAbort;

@@ -46,6 +46,7 @@ export function fromFrameworkError(error: unknown): KeelError {
 
 /** Sends an error reply, with Retry-After when the error carries a wait. */
 export function sendError(reply: FastifyReply, error: KeelError): FastifyReply {
+  if (error.headers !== undefined) reply.headers(error.headers);
   if (error.retryAfterMs !== undefined) {
     reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfterMs / 1000))));
   }

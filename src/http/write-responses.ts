@@ -15,6 +15,7 @@ export function servedHeaders(options: {
 }): Record<string, string> {
   const { call, requestId, servedModel } = options;
   return {
+    ...call.policyHeaders,
     'x-keel-request-id': requestId,
     'x-keel-trace-id': call.traceId,
     'x-keel-provider': call.target.providerId,

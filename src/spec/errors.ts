@@ -62,6 +62,8 @@ export interface KeelErrorOptions {
   param?: string | undefined;
   /** Upstream HTTP status, when the error came from a provider's response. */
   upstreamStatus?: number | undefined;
+  /** Response headers the client gets with this error (a policy's x-ratelimit-*, say). */
+  headers?: Readonly<Record<string, string>> | undefined;
   cause?: unknown;
 }
 
@@ -78,6 +80,7 @@ export class KeelError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly param: string | undefined;
   readonly upstreamStatus: number | undefined;
+  readonly headers: Readonly<Record<string, string>> | undefined;
 
   constructor(options: KeelErrorOptions) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -90,6 +93,7 @@ export class KeelError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.param = options.param;
     this.upstreamStatus = options.upstreamStatus;
+    this.headers = options.headers;
   }
 }
 

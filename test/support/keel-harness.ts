@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import type { RequestPolicy } from '../../src/policy/request-policy.js';
 import { pino } from 'pino';
 import { createKeel, type Keel } from '../../src/compose/create-keel.js';
 import { validateConfig, type KeelConfigInput } from '../../src/config/index.js';
@@ -50,12 +51,13 @@ export function withTempStore(config: KeelConfigInput): KeelConfigInput {
 
 export async function startKeel(
   config: KeelConfigInput,
-  options: { clock?: Clock; random?: () => number } = {},
+  options: { clock?: Clock; random?: () => number; policies?: readonly RequestPolicy[] } = {},
 ): Promise<KeelHarness> {
   const keel = createKeel({
     config: validateConfig(withTempStore(config), { source: 'test', env: {} }),
     clock: options.clock,
     random: options.random,
+    policies: options.policies,
     logger: pino({ level: 'silent' }),
   });
   const ended: RequestEndEvent[] = [];
