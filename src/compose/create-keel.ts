@@ -18,6 +18,7 @@ import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.j
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
+import { createPolicies, type Policies } from './create-policies.js';
 import { createMetricOptions } from './create-metric-options.js';
 import { createRecordOptions } from './create-record-options.js';
 import { createTelemetry, type Telemetry } from './create-telemetry.js';
@@ -42,6 +43,8 @@ export interface Keel {
   telemetry: Telemetry;
   /** OpenTelemetry trace export, when enabled. */
   tracing: Tracing | undefined;
+  /** The configured request policies and their shared state. */
+  policies: Policies;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
   /** The StatsD/DogStatsD exporter, when enabled. */
@@ -118,6 +121,8 @@ export function createKeel(options: KeelOptions): Keel {
     },
     onAttempt: (event) => events.emit('attempt:end', event),
   });
+  const recordOptions = createRecordOptions(config);
+  const policies = createPolicies({ config, events, logger, clock, recordOptions });
   const gateway = new Gateway({
     catalog: buildCatalog(config),
     executor,
@@ -127,10 +132,9 @@ export function createKeel(options: KeelOptions): Keel {
     clock,
     random,
     timeoutMs: config.reliability.timeoutMs,
-    policies: options.policies ?? [],
+    policies: [...policies.policies, ...(options.policies ?? [])],
     onPolicyError: (error) => logger.error({ err: error }, 'request policy failed to settle'),
   });
-  const recordOptions = createRecordOptions(config);
   const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });
   const tracing = createTracing({
     config,
@@ -185,6 +189,7 @@ export function createKeel(options: KeelOptions): Keel {
     events,
     telemetry,
     tracing,
+    policies,
     metrics,
     statsd,
     breakers,
@@ -216,6 +221,7 @@ export function createKeel(options: KeelOptions): Keel {
         server.app.server.closeIdleConnections();
         await closed;
         await chatModels.close();
+        await policies.close();
         // Every answered request's record is written before the process exits.
         await telemetry.close();
         // After the last request:end: queued spans are flushed, and a collector that is down only costs a bounded wait.
