@@ -13,9 +13,11 @@ import { EventBus } from '../telemetry/event-bus.js';
 import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
+import { createExperimentRoutes } from '../http/experiment-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
+import { ExperimentRouter } from '../policy/experiment-router.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
 import { createPolicies, type Policies } from './create-policies.js';
@@ -133,6 +135,7 @@ export function createKeel(options: KeelOptions): Keel {
     random,
     timeoutMs: config.reliability.timeoutMs,
     policies: [...policies.policies, ...(options.policies ?? [])],
+    experiments: new ExperimentRouter(config.experiments),
     onPolicyError: (error) => logger.error({ err: error }, 'request policy failed to settle'),
   });
   const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });
@@ -168,6 +171,12 @@ export function createKeel(options: KeelOptions): Keel {
             store: telemetry.store,
             beforeRead: () => telemetry.flush(),
             breakers: () => gateway.breakerSnapshots(),
+            now: () => clock.now(),
+          }),
+          createExperimentRoutes({
+            store: telemetry.store,
+            experiments: config.experiments,
+            beforeRead: () => telemetry.flush(),
             now: () => clock.now(),
           }),
         ];

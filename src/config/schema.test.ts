@@ -87,6 +87,7 @@ describe('configSchema defaults', () => {
         },
       },
       pricing: { overrides: [] },
+      experiments: [],
     });
   });
 

@@ -1,5 +1,6 @@
 // The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
 import { z } from 'zod';
+import { checkExperiments, experimentsSchema } from './experiments-schema.js';
 import { statsdSchema } from './statsd-schema.js';
 
 const id = z
@@ -340,6 +341,7 @@ export const configSchema = z
     routes: z.array(routeSchema).default([]),
     telemetry: telemetrySchema.prefault({}),
     pricing: pricingSchema.prefault({}),
+    experiments: experimentsSchema,
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -395,6 +397,7 @@ export const configSchema = z
         });
       }
     });
+    checkExperiments(config, modelNames, context);
     const paths = new Set<string>();
     config.routes.forEach((route, index) => {
       const normalized = route.path.replace(/\/+$/, '') || '/';

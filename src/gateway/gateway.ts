@@ -21,6 +21,7 @@ import {
   type RequestMetadata,
   type TraceContext,
 } from '../telemetry/events.js';
+import type { ExperimentRouter } from '../policy/experiment-router.js';
 import type {
   CallerKey,
   PolicyCall,
@@ -41,6 +42,8 @@ export interface GatewayDependencies {
   timeoutMs: number;
   /** Run in order after routing, before the executor (see RequestPolicy). Default none. */
   policies?: readonly RequestPolicy[] | undefined;
+  /** Splits models under A/B experiments between their variants, before routing. */
+  experiments?: ExperimentRouter | undefined;
   /** A policy's settle threw (logged; the request is unaffected). */
   onPolicyError?: ((error: unknown) => void) | undefined;
 }
@@ -217,15 +220,27 @@ export class Gateway {
 
   #begin(call: GatewayCall, stream: boolean): Run {
     const { events, clock, timeoutMs } = this.#dependencies;
+    // Before routing: a variant that names another model is planned, limited and priced as that model.
+    const assignment = this.#dependencies.experiments?.assign({
+      model: call.model,
+      request: call.request,
+      metadata: call.metadata,
+      keyId: call.key?.id,
+      requestId: call.requestId,
+    });
     const receivedAtMs = clock.now() - (performance.now() - call.arrivedAt);
     const scope = new ScopedAbort(undefined, call.abort);
     const cancelDeadline = scope.after(timeoutMs, () => deadlineExceeded(timeoutMs));
     const tally: ExecutionTally = { attempts: [], upstreamMs: 0, backoffMs: 0 };
     const run: Run = {
       call,
-      request: call.request,
+      request: assignment?.request ?? call.request,
+      metadata: assignment?.metadata ?? call.metadata,
       tickets: [],
-      policyHeaders: {},
+      policyHeaders:
+        assignment === undefined
+          ? {}
+          : { 'x-keel-experiment': assignment.experimentId, 'x-keel-variant': assignment.variantId },
       settled: false,
       stream,
       plan: { requested: call.model, strategy: 'fallback', targets: [] },
@@ -242,13 +257,13 @@ export class Gateway {
         receivedAtMs,
         requestedModel: call.model,
         stream,
-        metadata: call.metadata,
+        metadata: run.metadata,
         trace: call.trace,
       });
     }
     try {
       run.plan = planRoute({
-        model: call.model,
+        model: assignment?.model ?? call.model,
         catalog: this.#dependencies.catalog,
         random: this.#dependencies.random,
         latencyMs: (key) => this.#dependencies.latency.get(key),
@@ -271,7 +286,7 @@ export class Gateway {
       requestId: call.requestId,
       model: call.model,
       request: run.request,
-      metadata: call.metadata,
+      metadata: run.metadata,
       key: call.key,
       stream: run.stream,
       targets: run.plan.targets,
@@ -334,7 +349,7 @@ export class Gateway {
       receivedAtMs: run.receivedAtMs,
       requestedModel: call.model,
       stream: run.stream,
-      metadata: call.metadata,
+      metadata: run.metadata,
       trace: call.trace,
       status: error === undefined ? 200 : run.stream && target !== undefined ? 200 : error.status,
       outcome: error === undefined ? 'ok' : 'error',
@@ -367,6 +382,8 @@ export class Gateway {
 
 interface Run {
   call: GatewayCall;
+  /** The call's metadata, with the experiment and variant it was assigned to. */
+  metadata: RequestMetadata;
   /** The request as the policies left it (e.g. max_tokens clamped); what the executor sends. */
   request: ChatRequest;
   tickets: PolicyTicket[];

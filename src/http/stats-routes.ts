@@ -20,7 +20,7 @@ export interface StatsRoutesOptions {
   now?: () => number;
 }
 
-type Query = Record<string, string | undefined>;
+export type Query = Record<string, string | undefined>;
 
 const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -42,7 +42,7 @@ function parseTime(text: string, param: string): number {
 }
 
 /** from/to, or window (default 1h) ending now. */
-function timeRange(query: Query, now: number, defaultWindow = '1h'): { fromMs: number; toMs: number } {
+export function timeRange(query: Query, now: number, defaultWindow = '1h'): { fromMs: number; toMs: number } {
   const toMs = query.to === undefined ? now : parseTime(query.to, 'to');
   const fromMs =
     query.from === undefined

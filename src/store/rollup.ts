@@ -147,6 +147,40 @@ export function emptyTotals(): RollupTotals {
   };
 }
 
+/** The fields of a record that rollups count. */
+export type CountedRecord = Pick<
+  RequestRecord,
+  | 'outcome'
+  | 'inputTokens'
+  | 'outputTokens'
+  | 'totalTokens'
+  | 'cachedInputTokens'
+  | 'reasoningTokens'
+  | 'costUsd'
+  | 'cacheHit'
+  | 'totalMs'
+  | 'upstreamMs'
+  | 'overheadMs'
+  | 'ttftMs'
+>;
+
+/** Counts one record into `totals`. */
+export function addRecordToTotals(totals: RollupTotals, record: CountedRecord): void {
+  totals.requests++;
+  if (record.outcome === 'ok') totals.ok++;
+  else totals.errors++;
+  totals.inputTokens += record.inputTokens;
+  totals.outputTokens += record.outputTokens;
+  totals.totalTokens += record.totalTokens;
+  totals.cachedInputTokens += record.cachedInputTokens;
+  totals.reasoningTokens += record.reasoningTokens;
+  totals.costUsd += record.costUsd ?? 0;
+  if (record.cacheHit) totals.cacheHits++;
+  totals.totalMsSum += record.totalMs;
+  totals.totalMsMin = Math.min(totals.totalMsMin, record.totalMs);
+  totals.totalMsMax = Math.max(totals.totalMsMax, record.totalMs);
+}
+
 export function addTotals(target: RollupTotals, source: RollupTotals): void {
   target.requests += source.requests;
   target.ok += source.ok;
@@ -192,20 +226,7 @@ export class RollupBatch {
       };
       this.#deltas.set(id, delta);
     }
-    const totals = delta.totals;
-    totals.requests++;
-    if (record.outcome === 'ok') totals.ok++;
-    else totals.errors++;
-    totals.inputTokens += record.inputTokens;
-    totals.outputTokens += record.outputTokens;
-    totals.totalTokens += record.totalTokens;
-    totals.cachedInputTokens += record.cachedInputTokens;
-    totals.reasoningTokens += record.reasoningTokens;
-    totals.costUsd += record.costUsd ?? 0;
-    if (record.cacheHit) totals.cacheHits++;
-    totals.totalMsSum += record.totalMs;
-    totals.totalMsMin = Math.min(totals.totalMsMin, record.totalMs);
-    totals.totalMsMax = Math.max(totals.totalMsMax, record.totalMs);
+    addRecordToTotals(delta.totals, record);
     delta.samples.totalMs.push(record.totalMs);
     delta.samples.upstreamMs.push(record.upstreamMs);
     delta.samples.overheadMs.push(record.overheadMs);
@@ -243,6 +264,21 @@ export class RollupAggregate {
       const blob = row.sketches[name];
       if (blob === undefined || blob === null) continue;
       (this.#sketches[name] ??= new LatencySketch()).mergeEncoded(blob);
+    }
+  }
+
+  /** Counts one raw record (reports over raw rows, such as an experiment's). */
+  addRecord(record: CountedRecord): void {
+    addRecordToTotals(this.totals, record);
+    const values: Record<SketchName, number | undefined> = {
+      totalMs: record.totalMs,
+      upstreamMs: record.upstreamMs,
+      overheadMs: record.overheadMs,
+      ttftMs: record.ttftMs,
+    };
+    for (const name of SKETCH_NAMES) {
+      const value = values[name];
+      if (value !== undefined) (this.#sketches[name] ??= new LatencySketch()).accept(value);
     }
   }
 

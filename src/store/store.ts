@@ -174,6 +174,21 @@ export interface TimeseriesResult {
   series: TimeseriesSeries[];
 }
 
+/** An A/B experiment's requests in a time range, split by variant. */
+export interface ExperimentReportQuery {
+  experimentId: string;
+  fromMs: number;
+  toMs: number;
+}
+
+export interface ExperimentReport {
+  experimentId: string;
+  fromMs: number;
+  toMs: number;
+  /** One group per variant seen (key `{ variant }`), sorted by variant id; totals exact, quantiles within 1 %. */
+  variants: StatsGroup[];
+}
+
 /**
  * Where request records are kept and queried. Implementations: SQLite (one file, default) and,
  * for several replicas, PostgreSQL; both must pass the same contract tests.
@@ -190,6 +205,8 @@ export interface TelemetryStore {
   requests(query: RequestsQuery): Promise<RequestsPage>;
   /** One metric over time, from rollups. */
   timeseries(query: TimeseriesQuery): Promise<TimeseriesResult>;
+  /** Per-variant figures of an experiment, from its raw records (rollups do not split by variant). */
+  experimentReport(query: ExperimentReportQuery): Promise<ExperimentReport>;
   /** Deletes raw records and rollups older than their retention, counted from `nowMs`. */
   prune(nowMs: number): Promise<{ rawDeleted: number; rollupsDeleted: number }>;
   close(): Promise<void>;

@@ -66,6 +66,8 @@ CREATE INDEX IF NOT EXISTS requests_model_time ON requests (requested_model, tim
 -- Status lookups are for errors: indexing only them (about a tenth of rows) costs far less at ingest
 -- (measured 10-20 %); a 2xx status filter walks requests_time, where such rows are dense anyway.
 -- Queries add the literal "status >= 400" so that SQLite can use this partial index.
+-- Experiment reports read an experiment's raw rows; only requests in an experiment are indexed.
+CREATE INDEX IF NOT EXISTS requests_experiment ON requests (experiment_id, time_ms) WHERE experiment_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS requests_error_status ON requests (status, time_ms, request_id) WHERE status >= 400;
 
 ${rollupTableSql('rollups_minute', 'minute_ms')}

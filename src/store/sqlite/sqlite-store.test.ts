@@ -531,6 +531,26 @@ describe.each([
     expect(await countRequests(store, {}, everything)).toBe(560); // every raw row is kept
   });
 
+  it('reports an experiment per variant from its raw records', async () => {
+    const store = openStore();
+    await store.insert(records);
+    const report = await store.experimentReport({ experimentId: 'exp-1', ...range });
+    expect(report.variants.map((group) => group.key)).toEqual([{ variant: 'a' }, { variant: 'b' }]);
+    for (const group of report.variants) {
+      const mine = records.filter((r) => r.experimentId === 'exp-1' && r.variantId === group.key.variant);
+      expectTotals(group, mine);
+      expectWithinSketchError(
+        group.latency.p95,
+        exactQuantile(
+          mine.map((r) => r.totalMs),
+          0.95,
+        ),
+        `p95 of variant ${group.key.variant ?? ''}`,
+      );
+    }
+    expect((await store.experimentReport({ experimentId: 'none', ...range })).variants).toEqual([]);
+  });
+
   it('prunes more raw rows than one chunk', async () => {
     const store = openStore({ rawRetentionMs: HOUR_MS });
     const old = makeSyntheticRecords({ count: 12_345, startMs: START_MS, spanMs: HOUR_MS });

@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { RequestRecord } from '../../telemetry/request-record.js';
-import { checkRequestsQuery, checkStatsQuery, checkTimeseriesQuery } from '../check-query.js';
+import { checkRequestsQuery, checkStatsQuery, checkTimeRange, checkTimeseriesQuery } from '../check-query.js';
 import { decodeRequestCursor, encodeRequestCursor } from '../request-cursor.js';
 import {
   groupKeyOf,
@@ -18,6 +18,8 @@ import {
   type SketchName,
 } from '../rollup.js';
 import type {
+  ExperimentReport,
+  ExperimentReportQuery,
   RequestFilters,
   RollupFilters,
   RequestsPage,
@@ -163,6 +165,50 @@ export class SqliteStore implements TelemetryStore {
     return settle(() => this.#timeseries(query));
   }
 
+  experimentReport(query: ExperimentReportQuery): Promise<ExperimentReport> {
+    return settle(() => this.#experimentReport(query));
+  }
+
+  #experimentReport(query: ExperimentReportQuery): ExperimentReport {
+    checkTimeRange(query);
+    const variants = new Map<string, RollupAggregate>();
+    const rows = this.#query<ExperimentRow>(
+      `SELECT variant_id, outcome, input_tokens, output_tokens, total_tokens, cached_input_tokens,
+              reasoning_tokens, cost_usd, cache_hit, total_ms, upstream_ms, overhead_ms, ttft_ms
+       FROM requests WHERE experiment_id = ? AND time_ms >= ? AND time_ms < ?`,
+    ).iterate(query.experimentId, query.fromMs, query.toMs);
+    for (const row of rows) {
+      const variant = row.variant_id ?? '';
+      let aggregate = variants.get(variant);
+      if (aggregate === undefined) {
+        aggregate = new RollupAggregate();
+        variants.set(variant, aggregate);
+      }
+      aggregate.addRecord({
+        outcome: row.outcome === 'ok' ? 'ok' : 'error',
+        inputTokens: row.input_tokens,
+        outputTokens: row.output_tokens,
+        totalTokens: row.total_tokens,
+        cachedInputTokens: row.cached_input_tokens,
+        reasoningTokens: row.reasoning_tokens,
+        costUsd: row.cost_usd ?? undefined,
+        cacheHit: row.cache_hit === 1,
+        totalMs: row.total_ms,
+        upstreamMs: row.upstream_ms,
+        overheadMs: row.overhead_ms,
+        ttftMs: row.ttft_ms ?? undefined,
+      });
+    }
+    return {
+      experimentId: query.experimentId,
+      fromMs: query.fromMs,
+      toMs: query.toMs,
+      variants: [...variants.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([variant, aggregate]) => aggregate.toStatsGroup({ variant })),
+    };
+  }
+
   #stats(query: StatsQuery): StatsResult {
     checkStatsQuery(query);
     const dimensions = [...new Set(query.groupBy ?? [])];
@@ -288,6 +334,22 @@ export class SqliteStore implements TelemetryStore {
     }
     return statement as Database.Statement<SqlValue[], Row>;
   }
+}
+
+interface ExperimentRow {
+  variant_id: string | null;
+  outcome: string;
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+  cached_input_tokens: number;
+  reasoning_tokens: number;
+  cost_usd: number | null;
+  cache_hit: number;
+  total_ms: number;
+  upstream_ms: number;
+  overhead_ms: number;
+  ttft_ms: number | null;
 }
 
 /** Runs synchronous work as a promise: a throw becomes a rejection, as callers of a Promise API expect. */

@@ -3,7 +3,8 @@ import { KeelError, type ErrorCode } from '../../spec/errors.js';
 import type { TelemetryStore } from '../store.js';
 
 /** The store methods the worker runs; each takes one argument. */
-export type StoreMethod = 'insert' | 'stats' | 'requests' | 'timeseries' | 'prune' | 'close';
+export type StoreMethod =
+  'insert' | 'stats' | 'requests' | 'timeseries' | 'experimentReport' | 'prune' | 'close';
 
 export interface StoreCall {
   id: number;

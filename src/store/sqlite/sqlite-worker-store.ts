@@ -5,6 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { RequestRecord } from '../../telemetry/request-record.js';
 import type {
+  ExperimentReport,
+  ExperimentReportQuery,
   RequestsPage,
   RequestsQuery,
   StatsQuery,
@@ -93,6 +95,10 @@ export class WorkerSqliteStore implements TelemetryStore {
 
   timeseries(query: TimeseriesQuery): Promise<TimeseriesResult> {
     return this.#call('timeseries', query) as Promise<TimeseriesResult>;
+  }
+
+  experimentReport(query: ExperimentReportQuery): Promise<ExperimentReport> {
+    return this.#call('experimentReport', query) as Promise<ExperimentReport>;
   }
 
   prune(nowMs: number): Promise<{ rawDeleted: number; rollupsDeleted: number }> {

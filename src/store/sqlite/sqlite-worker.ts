@@ -47,6 +47,8 @@ function run(call: StoreCall): Promise<unknown> {
       return store.requests(call.argument as Parameters<SqliteStore['requests']>[0]);
     case 'timeseries':
       return store.timeseries(call.argument as Parameters<SqliteStore['timeseries']>[0]);
+    case 'experimentReport':
+      return store.experimentReport(call.argument as Parameters<SqliteStore['experimentReport']>[0]);
     case 'prune':
       return store.prune(call.argument as number);
     case 'close':
