@@ -1,5 +1,6 @@
 // The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
 import { z } from 'zod';
+import { cacheSchema } from './cache-schema.js';
 import { statsdSchema } from './statsd-schema.js';
 
 const id = z
@@ -340,6 +341,7 @@ export const configSchema = z
     routes: z.array(routeSchema).default([]),
     telemetry: telemetrySchema.prefault({}),
     pricing: pricingSchema.prefault({}),
+    cache: cacheSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -437,5 +439,6 @@ export type ReliabilityConfig = KeelConfig['reliability'];
 export type RetryConfig = ReliabilityConfig['retry'];
 export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
 export type { StatsdConfig } from './statsd-schema.js';
+export type { CacheConfig } from './cache-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];
