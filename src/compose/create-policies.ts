@@ -5,6 +5,7 @@ import type { RequestPolicy } from '../policy/request-policy.js';
 import type { Clock } from '../spec/index.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 import type { RecordBuilderOptions } from '../telemetry/build-request-record.js';
+import { ResponseCachePolicy } from '../policy/cache/response-cache-policy.js';
 import { MemoryState } from '../state/memory-state.js';
 import type { SharedState } from '../state/shared-state.js';
 
@@ -22,15 +23,31 @@ export function createPolicies(options: {
   clock: Clock;
   recordOptions: RecordBuilderOptions;
 }): Policies {
-  const { clock } = options;
+  const { clock, config, events, logger } = options;
   // One process: memory. Several replicas: Redis (telemetry issue 4, item 7).
-  const state: SharedState = new MemoryState({ now: () => clock.now() });
+  const state: SharedState = new MemoryState({
+    now: () => clock.now(),
+    maxCacheEntries: config.cache.maxEntries,
+    maxCacheChars: config.cache.maxChars,
+  });
   const policies: RequestPolicy[] = [];
   // 1. token limits
   // 2. budgets
   // 3. rate limits
   // 4. experiments
   // 5. response cache
+  if (config.cache.enabled) {
+    policies.push(
+      new ResponseCachePolicy({
+        config: config.cache,
+        state,
+        clock,
+        events,
+        onStateError: (error, operation) =>
+          logger.warn({ err: error, operation }, 'response cache state failed; serving without the cache'),
+      }),
+    );
+  }
   return {
     policies,
     state,

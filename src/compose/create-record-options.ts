@@ -19,6 +19,8 @@ export function createRecordOptions(config: Readonly<KeelConfig>): RecordBuilder
   return {
     costUsd: (event: RequestEndEvent) => {
       if (event.usage === undefined || event.providerId === undefined) return undefined;
+      // A cached answer called no provider: it cost nothing (its usage is still recorded).
+      if (event.cacheHit === true) return 0;
       const price = priceBook.priceFor({
         providerType: event.providerType ?? providerTypes.get(event.providerId) ?? '',
         providerId: event.providerId,

@@ -88,6 +88,14 @@ describe('configSchema defaults', () => {
       },
       pricing: { overrides: [] },
       experiments: [],
+      cache: {
+        enabled: false,
+        ttlMs: 3_600_000,
+        scope: 'key',
+        maxEntryChars: 1_000_000,
+        maxEntries: 10_000,
+        maxChars: 100_000_000,
+      },
     });
   });
 

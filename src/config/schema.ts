@@ -1,6 +1,7 @@
 // The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
 import { z } from 'zod';
 import { checkExperiments, experimentsSchema } from './experiments-schema.js';
+import { cacheSchema } from './cache-schema.js';
 import { statsdSchema } from './statsd-schema.js';
 
 const id = z
@@ -342,6 +343,7 @@ export const configSchema = z
     telemetry: telemetrySchema.prefault({}),
     pricing: pricingSchema.prefault({}),
     experiments: experimentsSchema,
+    cache: cacheSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -440,5 +442,6 @@ export type ReliabilityConfig = KeelConfig['reliability'];
 export type RetryConfig = ReliabilityConfig['retry'];
 export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
 export type { StatsdConfig } from './statsd-schema.js';
+export type { CacheConfig } from './cache-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

@@ -6,7 +6,6 @@ import {
   type ChatResult,
   type Clock,
   type FinishReason,
-  type StreamPart,
   type Usage,
 } from '../spec/index.js';
 import { planRoute, type RouteCatalog, type RoutePlan, type Target } from '../routing/plan-route.js';
@@ -15,20 +14,14 @@ import type { BreakerRegistry, BreakerSnapshot } from '../reliability/breaker-re
 import { deadlineExceeded, ScopedAbort } from '../reliability/deadline.js';
 import { RequestFailedError, type ExecutionTally, type Executor } from '../reliability/executor.js';
 import type { EventBus } from '../telemetry/event-bus.js';
-import {
-  responseTextLimit,
-  type RequestEndEvent,
-  type RequestMetadata,
-  type TraceContext,
-} from '../telemetry/events.js';
+import { responseTextLimit, type RequestEndEvent, type RequestMetadata } from '../telemetry/events.js';
 import type { ExperimentRouter } from '../policy/experiment-router.js';
-import type {
-  CallerKey,
-  PolicyCall,
-  PolicyOutcome,
-  PolicyTicket,
-  RequestPolicy,
-} from '../policy/request-policy.js';
+import type { PolicyCall, PolicyOutcome, PolicyTicket, RequestPolicy } from '../policy/request-policy.js';
+import type { CompletedCall, GatewayCall, Served, StreamingCall } from './gateway-call.js';
+import { replayResult } from './replay-result.js';
+import { StreamAccumulator } from './stream-accumulator.js';
+
+export type { CompletedCall, GatewayCall, StreamingCall } from './gateway-call.js';
 
 export interface GatewayDependencies {
   catalog: RouteCatalog;
@@ -46,61 +39,6 @@ export interface GatewayDependencies {
   experiments?: ExperimentRouter | undefined;
   /** A policy's settle threw (logged; the request is unaffected). */
   onPolicyError?: ((error: unknown) => void) | undefined;
-}
-
-/** One client call as the edge hands it over. */
-export interface GatewayCall {
-  requestId: string;
-  model: string;
-  request: ChatRequest;
-  metadata: RequestMetadata;
-  /** The request's trace context, read at the edge. */
-  trace: TraceContext;
-  /** The gateway key the client presented, when Keel has keys. */
-  key?: CallerKey | undefined;
-  /**
-   * The edge's controller for this request: it aborts it when the client goes away (or Keel shuts
-   * down), and the gateway aborts it when the deadline passes.
-   */
-  abort?: AbortController | undefined;
-  /** performance.now() when the request arrived at the edge. */
-  arrivedAt: number;
-}
-
-/** What the edge needs to answer, and to close the books once the last byte is out. */
-interface Served {
-  target: Target;
-  providerType: string;
-  attempts: ExecutionTally['attempts'];
-  /** The request's trace id: for the x-keel-trace-id response header. */
-  traceId: string;
-  /** Headers the policies asked for (x-ratelimit-*...). */
-  policyHeaders: Readonly<Record<string, string>>;
-  /** Keel's own time so far (ms): for the overhead response header. */
-  overheadMs(): number;
-}
-
-export interface CompletedCall extends Served {
-  result: ChatResult;
-  /** Call after the response was written (or failed to be). */
-  finish(error?: unknown): void;
-}
-
-export interface StreamingCall extends Served {
-  parts: AsyncIterable<StreamPart>;
-  /** Call once the stream ended, with the error if it broke. */
-  finish(summary: {
-    error?: unknown;
-    /** The model the provider said answered. */
-    servedModel: string;
-    finishReason?: FinishReason | undefined;
-    usage?: Usage | undefined;
-    responseChars: number;
-    /** The start of the answer, up to responseTextLimit characters. */
-    responseText?: string | undefined;
-  }): void;
-  /** Call when the first content byte was written to the client. */
-  markFirstByte(): void;
 }
 
 function promptChars(request: ChatRequest): number {
@@ -149,6 +87,16 @@ export class Gateway {
     const run = this.#begin(call, false);
     try {
       await this.#admit(run);
+      const hit = this.#cacheHit(run);
+      if (hit !== undefined) {
+        run.scope.dispose();
+        const { result } = hit;
+        return {
+          ...this.#served(run, hit),
+          result,
+          finish: (error) => this.#end(run, { ...this.#summary(result), ...hit, error, cached: true }),
+        };
+      }
       const outcome = await this.#dependencies.executor.generate(run.plan.targets, run.request, {
         requestId: call.requestId,
         signal: run.scope.signal,
@@ -162,18 +110,15 @@ export class Gateway {
         attempts: outcome.attempts,
         traceId: call.trace.traceId,
         policyHeaders: run.policyHeaders,
+        cached: false,
         result,
         overheadMs: () => run.overheadMs(),
         finish: (error) =>
           this.#end(run, {
+            ...this.#summary(result),
             error,
             target: outcome.target,
             providerType: outcome.providerType,
-            servedModel: result.model,
-            finishReason: result.finishReason,
-            usage: result.usage,
-            responseChars: result.text?.length ?? 0,
-            responseText: result.text?.slice(0, responseTextLimit) ?? undefined,
             result: error === undefined ? result : undefined,
           }),
       };
@@ -188,6 +133,18 @@ export class Gateway {
     const run = this.#begin(call, true);
     try {
       await this.#admit(run);
+      const hit = this.#cacheHit(run);
+      if (hit !== undefined) {
+        run.scope.dispose();
+        return {
+          ...this.#served(run, hit),
+          parts: replayResult(hit.result),
+          markFirstByte: () => {
+            run.firstByteAt ??= performance.now();
+          },
+          finish: (summary) => this.#end(run, { ...summary, ...hit, cached: true }),
+        };
+      }
       const outcome = await this.#dependencies.executor.stream(run.plan.targets, run.request, {
         requestId: call.requestId,
         signal: run.scope.signal,
@@ -195,20 +152,28 @@ export class Gateway {
       });
       // Once the first token is in hand the stream may run as long as it keeps flowing (idleMs).
       run.cancelDeadline();
+      // The whole answer is kept only for a policy that asked for it (the cache will store it).
+      const accumulator = run.wantsResult ? new StreamAccumulator() : undefined;
       return {
         target: outcome.target,
         providerType: outcome.providerType,
         attempts: outcome.attempts,
         traceId: call.trace.traceId,
         policyHeaders: run.policyHeaders,
-        parts: outcome.parts,
+        cached: false,
+        parts: accumulator === undefined ? outcome.parts : accumulator.tap(outcome.parts),
         overheadMs: () => run.overheadMs(),
         markFirstByte: () => {
           run.firstByteAt ??= performance.now();
         },
         finish: (summary) => {
           run.scope.dispose();
-          this.#end(run, { ...summary, target: outcome.target, providerType: outcome.providerType });
+          this.#end(run, {
+            ...summary,
+            target: outcome.target,
+            providerType: outcome.providerType,
+            result: summary.error === undefined ? accumulator?.result(summary.servedModel) : undefined,
+          });
         },
       };
     } catch (error) {
@@ -241,6 +206,8 @@ export class Gateway {
         assignment === undefined
           ? {}
           : { 'x-keel-experiment': assignment.experimentId, 'x-keel-variant': assignment.variantId },
+      cachedResult: undefined,
+      wantsResult: false,
       settled: false,
       stream,
       plan: { requested: call.model, strategy: 'fallback', targets: [] },
@@ -291,6 +258,7 @@ export class Gateway {
       stream: run.stream,
       targets: run.plan.targets,
       nowMs: this.#dependencies.clock.now(),
+      cacheControl: call.cacheControl,
     };
     for (const policy of policies) {
       // A call of its own per policy: one that keeps it must not see later policies' changes.
@@ -299,7 +267,49 @@ export class Gateway {
       run.tickets.push(ticket);
       if (ticket.headers !== undefined) Object.assign(run.policyHeaders, ticket.headers);
       if (ticket.request !== undefined) run.request = ticket.request;
+      if (ticket.cachedResult !== undefined) run.cachedResult = ticket.cachedResult;
+      if (ticket.wantsResult === true) run.wantsResult = true;
     }
+  }
+
+  /**
+   * A cached answer to serve, with what it reports: the first planned target (where the request
+   * would have gone; docs/api.md), no attempts.
+   */
+  #cacheHit(run: Run): { result: ChatResult; target: Target; providerType: string } | undefined {
+    const target = run.plan.targets[0];
+    if (run.cachedResult === undefined || target === undefined) return undefined;
+    const providerType = this.#dependencies.executor.providerType(target.providerId) ?? 'unknown';
+    return { result: run.cachedResult, target, providerType };
+  }
+
+  #served(run: Run, hit: { target: Target; providerType: string }): Served {
+    return {
+      target: hit.target,
+      providerType: hit.providerType,
+      attempts: [],
+      traceId: run.call.trace.traceId,
+      policyHeaders: run.policyHeaders,
+      cached: true,
+      overheadMs: () => run.overheadMs(),
+    };
+  }
+
+  /** What request:end says of a whole answer. */
+  #summary(result: ChatResult): {
+    servedModel: string;
+    finishReason: FinishReason;
+    usage: Usage | undefined;
+    responseChars: number;
+    responseText: string | undefined;
+  } {
+    return {
+      servedModel: result.model,
+      finishReason: result.finishReason,
+      usage: result.usage,
+      responseChars: result.text?.length ?? 0,
+      responseText: result.text?.slice(0, responseTextLimit) ?? undefined,
+    };
   }
 
   /** Closes every ticket once; a policy that throws here cannot break the request. */
@@ -327,6 +337,7 @@ export class Gateway {
       responseChars?: number;
       responseText?: string | undefined;
       result?: ChatResult | undefined;
+      cached?: boolean | undefined;
     },
   ): void {
     this.#settle(run, {
@@ -336,6 +347,7 @@ export class Gateway {
       providerType: outcome.providerType,
       servedModel: outcome.servedModel,
       result: outcome.result,
+      cached: outcome.cached,
     });
     const { events, breakers } = this.#dependencies;
     if (!events.has('request:end')) return;
@@ -375,6 +387,7 @@ export class Gateway {
       responseChars: outcome.responseChars ?? 0,
       request: call.request,
       responseText: outcome.responseText,
+      cacheHit: outcome.cached === true,
     };
     events.emit('request:end', event);
   }
@@ -388,6 +401,10 @@ interface Run {
   request: ChatRequest;
   tickets: PolicyTicket[];
   policyHeaders: Record<string, string>;
+  /** A policy's answer to serve instead of calling a provider (the response cache). */
+  cachedResult: ChatResult | undefined;
+  /** A policy wants outcome.result of a stream too: keep the whole streamed answer. */
+  wantsResult: boolean;
   settled: boolean;
   stream: boolean;
   plan: RoutePlan;

@@ -38,6 +38,7 @@ export function registerChatRoutes(
       request: parsed.request,
       metadata,
       trace: request.trace,
+      cacheControl: request.headers['cache-control'],
       arrivedAt,
       abort: clientGone(reply, inFlight),
     };

@@ -59,6 +59,7 @@ export function registerPromptRoutes(
         request: { messages, maxTokens: route.maxTokens, temperature: route.temperature },
         metadata,
         trace: request.trace,
+        cacheControl: request.headers['cache-control'],
         arrivedAt: request.arrivedAt,
         abort: clientGone(reply, options.inFlight),
       });

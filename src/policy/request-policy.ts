@@ -34,6 +34,8 @@ export interface PolicyCall {
   targets: readonly Target[];
   /** Epoch ms, from the gateway's clock. */
   nowMs: number;
+  /** The request's Cache-Control header, unparsed (the response cache reads it). */
+  cacheControl?: string | undefined;
 }
 
 /** How a request ended, as policies settle it. */
@@ -59,6 +61,11 @@ export interface PolicyTicket {
   request?: ChatRequest | undefined;
   /** A complete answer to serve without calling a provider (the response cache). */
   cachedResult?: ChatResult | undefined;
+  /**
+   * Set when `settle` needs `outcome.result` of a stream too: the gateway then keeps the whole
+   * streamed answer (otherwise it keeps only a preview).
+   */
+  wantsResult?: boolean | undefined;
   /** Called exactly once when the request ended, or when a later policy refused it (with that error). */
   settle?(outcome: PolicyOutcome): void;
 }

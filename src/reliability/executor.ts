@@ -106,6 +106,11 @@ export class Executor {
     this.#dependencies = dependencies;
   }
 
+  /** The adapter family of a configured provider ("openai", "mock"...), or undefined for an unknown id. */
+  providerType(providerId: string): string | undefined {
+    return this.#dependencies.models.get(providerId)?.providerType;
+  }
+
   async generate(
     targets: readonly Target[],
     request: ChatRequest,

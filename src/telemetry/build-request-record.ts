@@ -58,7 +58,7 @@ export function buildRequestRecord(event: RequestEndEvent, options: RecordBuilde
     cachedInputTokens: usage?.cachedInputTokens ?? 0,
     reasoningTokens: usage?.reasoningTokens ?? 0,
     costUsd: usage === undefined ? undefined : options.costUsd(event),
-    cacheHit: false,
+    cacheHit: event.cacheHit === true,
     attempts: event.attempts.length,
     failoverPath: event.attempts.map((attempt) => `${attempt.target}:${attempt.outcome}`),
     breakerState: event.breakerStatus,

@@ -98,6 +98,20 @@ export interface RequestEndEvent {
   request: ChatRequest;
   /** The start of the answer (up to responseTextLimit characters), for previews. */
   responseText: string | undefined;
+  /** True when the response cache answered: no provider was called (attempts empty, upstreamMs 0). */
+  cacheHit?: boolean | undefined;
+}
+
+/**
+ * What the response cache did with one request: `hit` (answered from it), `miss` (looked up, not
+ * found or too old; the answer is fetched and stored) or `bypass` (Cache-Control no-cache or
+ * no-store: not looked up).
+ */
+export interface CacheLookupEvent {
+  requestId: string;
+  /** The requested model (alias or provider/model). */
+  model: string;
+  result: 'hit' | 'miss' | 'bypass';
 }
 
 /** How much of an answer's text the request path keeps for previews. */
@@ -108,4 +122,5 @@ export interface KeelEvents {
   'attempt:end': AttemptEndEvent;
   'request:end': RequestEndEvent;
   'breaker:transition': BreakerTransition;
+  'cache:lookup': CacheLookupEvent;
 }

@@ -71,8 +71,9 @@ export function createMetricLabels(options: MetricsSubscribeOptions = {}): Metri
   return {
     model,
     provider: (event) => event.providerId ?? noProvider,
-    // No attempt means the router refused the model name; see unknownModel.
-    requestedModel: (event) => (event.attempts.length === 0 ? unknownModel : model(event.requestedModel)),
+    // No attempt means the router refused the model name (see unknownModel), unless the cache answered.
+    requestedModel: (event) =>
+      event.attempts.length === 0 && event.cacheHit !== true ? unknownModel : model(event.requestedModel),
     providerType: (event) =>
       event.providerType ??
       (event.providerId === undefined ? undefined : providerTypes.get(event.providerId)),

@@ -206,6 +206,28 @@ describe('createPrometheusMetrics', () => {
     expect(states).toEqual([2, 1, 0]);
   });
 
+  it('counts cache hits and misses by bounded model, not bypasses; a hit keeps its requested model', async () => {
+    const metrics = createPrometheusMetrics({ collectDefault: false });
+    const events = new EventBus();
+    metrics.subscribe(events, { knownModels: new Set(['smart']) });
+    for (const result of ['hit', 'hit', 'miss', 'bypass'] as const)
+      events.emit('cache:lookup', { requestId: 'r', model: 'smart', result });
+    events.emit('cache:lookup', { requestId: 'r', model: 'primary/made-up', result: 'miss' });
+    expect(await valueOf(metrics, 'keel_cache_hits_total', { model: 'smart' })).toBe(2);
+    expect(await valueOf(metrics, 'keel_cache_misses_total', { model: 'smart' })).toBe(1);
+    expect(await valueOf(metrics, 'keel_cache_misses_total', { model: 'other' })).toBe(1);
+    // A hit has no attempts, yet it is not an unknown model.
+    events.emit('request:end', requestEnd({ attempts: [], cacheHit: true }));
+    expect(
+      await valueOf(metrics, 'keel_requests_total', {
+        provider: 'primary',
+        model: 'smart',
+        status_class: '2xx',
+        outcome: 'ok',
+      }),
+    ).toBe(1);
+  });
+
   it('stops counting after unsubscribe', async () => {
     const metrics = createPrometheusMetrics({ collectDefault: false });
     const events = new EventBus();

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { BreakerTransition } from '../../reliability/breaker-registry.js';
 import type { EventBus } from '../event-bus.js';
-import type { AttemptEndEvent, RequestEndEvent } from '../events.js';
+import type { AttemptEndEvent, CacheLookupEvent, RequestEndEvent } from '../events.js';
 import { statusClass } from '../request-record.js';
 import {
   chatOperationName,
@@ -35,7 +35,7 @@ export interface PrometheusMetrics {
   subscribe(events: EventBus, options?: MetricsSubscribeOptions): () => void;
   /** Counts and times every HTTP response of `app` (add before `listen`; routes added earlier are covered). */
   instrumentHttp(app: FastifyInstance): void;
-  /** `keel_cache_hits_total`: declared now so dashboards can rely on it; the response cache feeds it. */
+  /** `keel_cache_hits_total`, fed by the response cache's cache:lookup events. */
   cacheHits: Counter<'model'>;
 }
 
@@ -156,6 +156,12 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
     labelNames: ['model'],
     registers,
   });
+  const cacheMisses = new Counter<'model'>({
+    name: 'keel_cache_misses_total',
+    help: 'Requests looked up in the response cache and not found there (or too old for their max-age), by requested model.',
+    labelNames: ['model'],
+    registers,
+  });
   const httpRequests = new Counter<'handler' | 'method' | 'status'>({
     name: 'http_requests_total',
     help: 'HTTP responses sent, by route pattern ("unmatched" when no route matched), method and status.',
@@ -216,6 +222,11 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
         upstreamDuration.observe({ provider: attempt.providerId }, attempt.durationMs / 1000);
       }
     };
+    const onCacheLookup = (lookup: CacheLookupEvent): void => {
+      // Bypasses (Cache-Control no-cache, no-store) are neither: the hit ratio stays hits / (hits + misses).
+      if (lookup.result === 'hit') cacheHits.inc({ model: labels.model(lookup.model) });
+      else if (lookup.result === 'miss') cacheMisses.inc({ model: labels.model(lookup.model) });
+    };
     const onBreakerTransition = (transition: BreakerTransition): void => {
       breakerState.set({ target: transition.target }, breakerStateValues[transition.to]);
     };
@@ -224,6 +235,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions = {}):
       events.on('request:end', onRequestEnd),
       events.on('attempt:end', onAttemptEnd),
       events.on('breaker:transition', onBreakerTransition),
+      events.on('cache:lookup', onCacheLookup),
     ];
     return () => {
       for (const unsubscribe of unsubscribers) unsubscribe();

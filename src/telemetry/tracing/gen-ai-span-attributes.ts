@@ -96,6 +96,7 @@ export function requestSpanAttributes(
       attributes[genAi.usageCacheReadInputTokens] = usage.cachedInputTokens;
   }
   if (event.ttftMs !== undefined) attributes['keel.ttft_ms'] = event.ttftMs;
+  if (event.cacheHit === true) attributes['keel.cache_hit'] = true;
   if (options.costUsd !== undefined && Number.isFinite(options.costUsd))
     attributes['keel.cost_usd'] = options.costUsd;
   // error.type is conditionally required: set only when the operation failed.
