@@ -23,6 +23,8 @@ import { createMetricOptions } from './create-metric-options.js';
 import { createRecordOptions } from './create-record-options.js';
 import { createTelemetry, type Telemetry } from './create-telemetry.js';
 import { createTracing, type Tracing } from './create-tracing.js';
+import { createKeys, type Keys } from './create-keys.js';
+import type { KeyStore } from '../keys/key-store.js';
 
 export interface KeelOptions {
   config: Readonly<KeelConfig>;
@@ -34,6 +36,8 @@ export interface KeelOptions {
   adminToken?: string | undefined;
   /** Request policies run after the configured ones (embedding, tests). */
   policies?: readonly RequestPolicy[] | undefined;
+  /** Where gateway keys live; default: a SqliteKeyStore on keys.path. */
+  keyStore?: KeyStore | undefined;
 }
 
 export interface Keel {
@@ -45,6 +49,8 @@ export interface Keel {
   tracing: Tracing | undefined;
   /** The configured request policies and their shared state. */
   policies: Policies;
+  /** Gateway keys: the store, and the in-memory ring the edge authenticates against. */
+  keys: Keys;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
   /** The StatsD/DogStatsD exporter, when enabled. */
@@ -123,6 +129,7 @@ export function createKeel(options: KeelOptions): Keel {
   });
   const recordOptions = createRecordOptions(config);
   const policies = createPolicies({ config, events, logger, clock, recordOptions });
+  const keys = createKeys({ config, clock, logger, store: options.keyStore });
   const gateway = new Gateway({
     catalog: buildCatalog(config),
     executor,
@@ -132,7 +139,8 @@ export function createKeel(options: KeelOptions): Keel {
     clock,
     random,
     timeoutMs: config.reliability.timeoutMs,
-    policies: [...policies.policies, ...(options.policies ?? [])],
+    // The key's allowed models come first: a refused call must not reserve budget or rate.
+    policies: [keys.policy, ...policies.policies, ...(options.policies ?? [])],
     onPolicyError: (error) => logger.error({ err: error }, 'request policy failed to settle'),
   });
   const telemetry = createTelemetry({ config, events, logger, clock, recordOptions });
@@ -171,7 +179,15 @@ export function createKeel(options: KeelOptions): Keel {
             now: () => clock.now(),
           }),
         ];
-  const server = buildServer({ config, gateway, logger, adminToken: options.adminToken, apiExtensions });
+  apiExtensions.push(keys.routes);
+  const server = buildServer({
+    config,
+    gateway,
+    logger,
+    adminToken: options.adminToken,
+    apiExtensions,
+    keyRing: keys.ring,
+  });
   if (metrics !== undefined) {
     registerPipelineMetrics(metrics.registry, {
       store: () => telemetry.counters().store,
@@ -190,12 +206,14 @@ export function createKeel(options: KeelOptions): Keel {
     telemetry,
     tracing,
     policies,
+    keys,
     metrics,
     statsd,
     breakers,
     server,
     logger,
     listen: async (listenOptions = {}) => {
+      await keys.start();
       await server.app.listen({
         port: listenOptions.port ?? config.server.port,
         host: listenOptions.host ?? config.server.host,
@@ -222,6 +240,7 @@ export function createKeel(options: KeelOptions): Keel {
         await closed;
         await chatModels.close();
         await policies.close();
+        await keys.close();
         // Every answered request's record is written before the process exits.
         await telemetry.close();
         // After the last request:end: queued spans are flushed, and a collector that is down only costs a bounded wait.

@@ -87,6 +87,7 @@ describe('configSchema defaults', () => {
         },
       },
       pricing: { overrides: [] },
+      keys: { path: './data/keys.db', required: false, static: [] },
     });
   });
 

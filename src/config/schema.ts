@@ -1,6 +1,7 @@
 // The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
 import { z } from 'zod';
 import { statsdSchema } from './statsd-schema.js';
+import { keysSchema } from './keys-schema.js';
 
 const id = z
   .string()
@@ -340,6 +341,7 @@ export const configSchema = z
     routes: z.array(routeSchema).default([]),
     telemetry: telemetrySchema.prefault({}),
     pricing: pricingSchema.prefault({}),
+    keys: keysSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -437,5 +439,6 @@ export type ReliabilityConfig = KeelConfig['reliability'];
 export type RetryConfig = ReliabilityConfig['retry'];
 export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
 export type { StatsdConfig } from './statsd-schema.js';
+export type { KeysConfig, StaticKeyConfig } from './keys-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

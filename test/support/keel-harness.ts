@@ -36,11 +36,12 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Points the store, spool and JSONL files at a fresh temp dir unless the test set them itself. */
+/** Points the store, spool, JSONL and key files at a fresh temp dir unless the test set them itself. */
 export function withTempStore(config: KeelConfigInput): KeelConfigInput {
   const dir = mkdtempSync(join(tmpdir(), 'keel-test-'));
   return {
     ...config,
+    keys: { path: join(dir, 'keys.db'), ...config.keys },
     telemetry: {
       ...config.telemetry,
       store: { path: join(dir, 'keel.db'), spoolPath: join(dir, 'spool.jsonl'), ...config.telemetry?.store },
