@@ -106,8 +106,13 @@ export function buildServer(options: {
 
   // Any content type is read as JSON: curl's default form type and text/plain are common mistakes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
+    // Clients that always send content-type: application/json send it on a bodiless DELETE too.
+    if (text.trim() === '' && request.method === 'DELETE') {
+      done(null, undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(
         new KeelError({

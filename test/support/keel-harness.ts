@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { RequestPolicy } from '../../src/policy/request-policy.js';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createKeel, type Keel } from '../../src/compose/create-keel.js';
 import { validateConfig, type KeelConfigInput } from '../../src/config/index.js';
 import type { Clock } from '../../src/spec/index.js';
@@ -52,14 +52,21 @@ export function withTempStore(config: KeelConfigInput): KeelConfigInput {
 
 export async function startKeel(
   config: KeelConfigInput,
-  options: { clock?: Clock; random?: () => number; policies?: readonly RequestPolicy[] } = {},
+  options: {
+    clock?: Clock;
+    random?: () => number;
+    policies?: readonly RequestPolicy[];
+    /** Default: silent. */
+    logger?: Logger;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<KeelHarness> {
   const keel = createKeel({
-    config: validateConfig(withTempStore(config), { source: 'test', env: {} }),
+    config: validateConfig(withTempStore(config), { source: 'test', env: options.env ?? {} }),
     clock: options.clock,
     random: options.random,
     policies: options.policies,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
   });
   const ended: RequestEndEvent[] = [];
   keel.events.on('request:end', (event) => ended.push(event));
