@@ -170,7 +170,7 @@ models:
     const bad = await runToEnd(['keys', 'create', '--name', 'x', '--rpm', '1.5', '--file', file]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--rpm');
-  });
+  }, 60_000);
 
   it('keys create and revoke through a running Keel, which serves the key at once and then refuses it', async () => {
     const harness = await startKeel({
@@ -195,7 +195,7 @@ models:
     } finally {
       await harness.close();
     }
-  });
+  }, 60_000);
 
   it('rejects an unknown command with usage', async () => {
     const { code, stderr } = await runToEnd(['launch']);
