@@ -1,10 +1,11 @@
-// The `keel` command as users run it: start with a config, serve, stop on SIGTERM with exit 0; check-config.
+// The `keel` command as users run it: start with a config, serve, stop on SIGTERM with exit 0; check-config; keys.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { textReader } from './support/read-body.js';
+import { startKeel } from './support/keel-harness.js';
 
 const cli = join(import.meta.dirname, '../src/cli/keel.ts');
 
@@ -126,6 +127,75 @@ models:
     expect(stdout).toContain('valid');
     expect(stdout).toContain('chat-default [fallback]');
   });
+
+  it('keys create, list and revoke on a key file; the secret is printed by create only', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'keel-cli-keys-')), 'keys.db');
+    const created = await runToEnd([
+      'keys',
+      'create',
+      '--name',
+      'checkout-prod',
+      '--team',
+      'payments',
+      '--application',
+      'checkout',
+      '--models',
+      'chat-default,openai/*',
+      '--rpm',
+      '600',
+      '--monthly-usd',
+      '500',
+      '--file',
+      file,
+    ]);
+    expect(created.code).toBe(0);
+    const secret = /(keel_sk_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1] ?? '';
+    const id = /(key_[0-9a-f]{16})/.exec(created.stdout)?.[1] ?? '';
+    expect(secret).not.toBe('');
+    expect(created.stdout).toContain('shown this once');
+    expect(created.stdout).toContain('600 req/min, $500/month');
+    const listed = await runToEnd(['keys', 'list', '--file', file]);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain(secret.slice(0, 12));
+    expect(listed.stdout).not.toContain(secret);
+    expect(listed.stdout).toMatch(/payments .* active/);
+    const revoked = await runToEnd(['keys', 'revoke', id, '--file', file]);
+    expect(revoked.code).toBe(0);
+    expect(revoked.stdout).toContain(`Revoked ${id}`);
+    expect((await runToEnd(['keys', 'list', '--file', file])).stdout).toMatch(/revoked \d{4}-/);
+    const missing = await runToEnd(['keys', 'revoke', 'key_nope', '--file', file]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`keel keys: no key key_nope in ${file}; \`keel keys list\` shows them\n`);
+    const bad = await runToEnd(['keys', 'create', '--name', 'x', '--rpm', '1.5', '--file', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--rpm');
+  }, 60_000);
+
+  it('keys create and revoke through a running Keel, which serves the key at once and then refuses it', async () => {
+    const harness = await startKeel({
+      providers: [{ id: 'sim', type: 'mock', latencyMs: { p50: 0, p99: 0 } }],
+      models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-1' }] }],
+    });
+    try {
+      const created = await runToEnd(['keys', 'create', '--name', 'ci', '--url', harness.url]);
+      expect(created.code).toBe(0);
+      const secret = /(keel_sk_[A-Za-z0-9_-]{43})/.exec(created.stdout)?.[1] ?? '';
+      const id = /(key_[0-9a-f]{16})/.exec(created.stdout)?.[1] ?? '';
+      const call = (key: string) =>
+        fetch(`${harness.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}` },
+          body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+      expect((await call(secret)).status).toBe(200);
+      expect((await runToEnd(['keys', 'list', '--url', harness.url])).stdout).toContain(id);
+      expect((await runToEnd(['keys', 'revoke', id, '--url', harness.url])).code).toBe(0);
+      expect((await call(secret)).status).toBe(401);
+    } finally {
+      await harness.close();
+    }
+  }, 60_000);
 
   it('rejects an unknown command with usage', async () => {
     const { code, stderr } = await runToEnd(['launch']);

@@ -9,6 +9,7 @@ const config = validateConfig(
     providers: [{ id: 'sim', type: 'mock', latencyMs: { p50: 0, p99: 0 } }],
     models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-1' }] }],
     telemetry: { store: { enabled: false } },
+    keys: { path: ':memory:' },
   },
   { source: 'test', env: {} },
 );

@@ -1,20 +1,22 @@
 #!/usr/bin/env node
-// The `keel` command: start the gateway, or check a config file.
+// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ConfigError, demoConfig, loadConfigFile, validateConfig, type KeelConfig } from '../config/index.js';
 import { createKeel } from '../compose/create-keel.js';
 import { statsCommand } from './stats-command.js';
+import { keysCommand, keysUsage } from './keys-command.js';
 
 const usage = `Usage:
   keel start [--config FILE] [--port N] [--host ADDRESS]
       Start the gateway. Without a config (--config or KEEL_CONFIG) it runs the built-in demo:
-      simulated providers, no keys needed. Port: --port, KEEL_PORT, server.port, or 8080.
+      simulated providers, no provider keys needed. Port: --port, KEEL_PORT, server.port, or 8080.
   keel check-config FILE
       Validate a config file and print what it defines.
   keel stats [--url URL | --store FILE] [--window 1h]
       Requests, success rate, tokens, cost and latency per provider, and breaker states: from a
       running Keel (default http://127.0.0.1:8080; KEEL_ADMIN_TOKEN is sent if set) or a store file.
+${keysUsage}
   keel --version | --help`;
 
 function version(): string {
@@ -121,6 +123,18 @@ async function main(argv: string[]): Promise<void> {
         strict: true,
       });
       process.stdout.write(await statsCommand(values));
+      return;
+    }
+    case 'keys': {
+      let output: string;
+      try {
+        output = await keysCommand(rest);
+      } catch (error) {
+        // Argument mistakes (ERR_PARSE_ARGS_*) get the usage below; the rest is a message, not a stack.
+        if (error instanceof Error && !('code' in error)) fail(`keel keys: ${error.message}`);
+        throw error;
+      }
+      process.stdout.write(output);
       return;
     }
     case '--version':

@@ -25,6 +25,8 @@ import { createMetricOptions } from './create-metric-options.js';
 import { createRecordOptions } from './create-record-options.js';
 import { createTelemetry, type Telemetry } from './create-telemetry.js';
 import { createTracing, type Tracing } from './create-tracing.js';
+import { createKeys, type Keys } from './create-keys.js';
+import type { KeyStore } from '../keys/key-store.js';
 
 export interface KeelOptions {
   config: Readonly<KeelConfig>;
@@ -36,6 +38,8 @@ export interface KeelOptions {
   adminToken?: string | undefined;
   /** Request policies run after the configured ones (embedding, tests). */
   policies?: readonly RequestPolicy[] | undefined;
+  /** Where gateway keys live; default: a SqliteKeyStore on keys.path. */
+  keyStore?: KeyStore | undefined;
 }
 
 export interface Keel {
@@ -47,6 +51,8 @@ export interface Keel {
   tracing: Tracing | undefined;
   /** The configured request policies and their shared state. */
   policies: Policies;
+  /** Gateway keys: the store, and the in-memory ring the edge authenticates against. */
+  keys: Keys;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
   /** The StatsD/DogStatsD exporter, when enabled. */
@@ -125,6 +131,7 @@ export function createKeel(options: KeelOptions): Keel {
   });
   const recordOptions = createRecordOptions(config);
   const policies = createPolicies({ config, events, logger, clock, recordOptions });
+  const keys = createKeys({ config, clock, logger, store: options.keyStore });
   const gateway = new Gateway({
     catalog: buildCatalog(config),
     executor,
@@ -134,7 +141,8 @@ export function createKeel(options: KeelOptions): Keel {
     clock,
     random,
     timeoutMs: config.reliability.timeoutMs,
-    policies: [...policies.policies, ...(options.policies ?? [])],
+    // The key's allowed models come first: a refused call must not reserve budget or rate.
+    policies: [keys.policy, ...policies.policies, ...(options.policies ?? [])],
     experiments: new ExperimentRouter(config.experiments),
     onPolicyError: (error) => logger.error({ err: error }, 'request policy failed to settle'),
   });
@@ -180,7 +188,15 @@ export function createKeel(options: KeelOptions): Keel {
             now: () => clock.now(),
           }),
         ];
-  const server = buildServer({ config, gateway, logger, adminToken: options.adminToken, apiExtensions });
+  apiExtensions.push(keys.routes);
+  const server = buildServer({
+    config,
+    gateway,
+    logger,
+    adminToken: options.adminToken,
+    apiExtensions,
+    keyRing: keys.ring,
+  });
   if (metrics !== undefined) {
     registerPipelineMetrics(metrics.registry, {
       store: () => telemetry.counters().store,
@@ -199,12 +215,14 @@ export function createKeel(options: KeelOptions): Keel {
     telemetry,
     tracing,
     policies,
+    keys,
     metrics,
     statsd,
     breakers,
     server,
     logger,
     listen: async (listenOptions = {}) => {
+      await keys.start();
       await server.app.listen({
         port: listenOptions.port ?? config.server.port,
         host: listenOptions.host ?? config.server.host,
@@ -231,6 +249,7 @@ export function createKeel(options: KeelOptions): Keel {
         await closed;
         await chatModels.close();
         await policies.close();
+        await keys.close();
         // Every answered request's record is written before the process exits.
         await telemetry.close();
         // After the last request:end: queued spans are flushed, and a collector that is down only costs a bounded wait.

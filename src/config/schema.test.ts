@@ -96,6 +96,7 @@ describe('configSchema defaults', () => {
         maxEntries: 10_000,
         maxChars: 100_000_000,
       },
+      keys: { path: './data/keys.db', required: false, static: [] },
     });
   });
 

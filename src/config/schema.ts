@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { checkExperiments, experimentsSchema } from './experiments-schema.js';
 import { cacheSchema } from './cache-schema.js';
 import { statsdSchema } from './statsd-schema.js';
+import { keysSchema } from './keys-schema.js';
 
 const id = z
   .string()
@@ -344,6 +345,7 @@ export const configSchema = z
     pricing: pricingSchema.prefault({}),
     experiments: experimentsSchema,
     cache: cacheSchema.prefault({}),
+    keys: keysSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -443,5 +445,6 @@ export type RetryConfig = ReliabilityConfig['retry'];
 export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
 export type { StatsdConfig } from './statsd-schema.js';
 export type { CacheConfig } from './cache-schema.js';
+export type { KeysConfig, StaticKeyConfig } from './keys-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

@@ -4,7 +4,7 @@ import type { Gateway } from '../gateway/gateway.js';
 import { ErrorCodes, KeelError } from '../spec/index.js';
 import { sendError } from './edge-errors.js';
 import { parseChatBody, toCompletionJson } from './openai-wire.js';
-import { readRequestMetadata } from './request-metadata.js';
+import { readRequestMetadata, withKeyMetadata } from './request-metadata.js';
 import { servedHeaders, writeChatStream } from './write-responses.js';
 import type { InFlight } from './in-flight.js';
 import { clientClosed } from '../reliability/deadline.js';
@@ -31,12 +31,16 @@ export function registerChatRoutes(
     const arrivedAt = request.arrivedAt;
     const requestId = String(request.id);
     const parsed = parseChatBody(request.body);
-    const metadata = readRequestMetadata(request.headers, parsed.request.user);
+    const metadata = withKeyMetadata(
+      readRequestMetadata(request.headers, parsed.request.user),
+      request.callerKey,
+    );
     const call = {
       requestId,
       model: parsed.model,
       request: parsed.request,
       metadata,
+      key: request.callerKey,
       trace: request.trace,
       cacheControl: request.headers['cache-control'],
       arrivedAt,

@@ -6,7 +6,7 @@ import { invalidRequest, type ChatMessage } from '../spec/index.js';
 import { clientGone } from './chat-routes.js';
 import type { InFlight } from './in-flight.js';
 import { toOpenAIFinishReason, toOpenAIUsage } from './openai-wire.js';
-import { readRequestMetadata } from './request-metadata.js';
+import { readRequestMetadata, withKeyMetadata } from './request-metadata.js';
 import { servedHeaders } from './write-responses.js';
 
 const placeholder = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
@@ -52,12 +52,16 @@ export function registerPromptRoutes(
         role: 'user',
         content: renderTemplate(route.template, body as Record<string, unknown>),
       });
-      const metadata = { ...readRequestMetadata(request.headers), route: route.path };
+      const metadata = withKeyMetadata(
+        { ...readRequestMetadata(request.headers), route: route.path },
+        request.callerKey,
+      );
       const completed = await options.gateway.complete({
         requestId,
         model: route.model,
         request: { messages, maxTokens: route.maxTokens, temperature: route.temperature },
         metadata,
+        key: request.callerKey,
         trace: request.trace,
         cacheControl: request.headers['cache-control'],
         arrivedAt: request.arrivedAt,

@@ -1,5 +1,6 @@
 // Reads seed 001's request metadata (environment, application, versions, experiment) from headers.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { CallerKey } from '../policy/request-policy.js';
 import type { RequestMetadata } from '../telemetry/events.js';
 
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
@@ -28,5 +29,21 @@ export function readRequestMetadata(headers: IncomingHttpHeaders, bodyUser?: str
     experimentId: header(headers, metadataHeaders.experimentId),
     variantId: header(headers, metadataHeaders.variantId),
     user: header(headers, metadataHeaders.user) ?? bodyUser,
+  };
+}
+
+/**
+ * Adds the gateway key to a request's metadata: its id and team, and its application and
+ * environment, which win over the client's x-keel-* headers (the key is who is calling; a header
+ * only fills in what the key leaves unset, so a client cannot book its calls to someone else).
+ */
+export function withKeyMetadata(metadata: RequestMetadata, key: CallerKey | undefined): RequestMetadata {
+  if (key === undefined) return metadata;
+  return {
+    ...metadata,
+    application: key.application ?? metadata.application,
+    environment: key.environment ?? metadata.environment,
+    keyId: key.id,
+    team: key.team,
   };
 }

@@ -11,6 +11,8 @@ import type { KeelConfig } from '../config/index.js';
 import type { Gateway } from '../gateway/gateway.js';
 import { ErrorCodes, KeelError } from '../spec/index.js';
 import { registerChatRoutes } from './chat-routes.js';
+import { createKeyGuard } from './key-guard.js';
+import type { KeyRing } from '../keys/key-ring.js';
 import { fromFrameworkError, sendError } from './edge-errors.js';
 import { registerApiRoutes } from './api-routes.js';
 import { registerHealthRoute } from './health-route.js';
@@ -48,6 +50,8 @@ export function buildServer(options: {
   adminToken?: string | undefined;
   /** More /api routes behind the admin guard. */
   apiExtensions?: FastifyPluginAsync[];
+  /** Gateway keys: /v1/* and prompt routes need one unless the ring is open. Default: open. */
+  keyRing?: KeyRing | undefined;
   /** Trace ids for requests without a valid traceparent; default: random. */
   newTraceId?: (() => string) | undefined;
 }): EdgeServer {
@@ -79,6 +83,7 @@ export function buildServer(options: {
   });
   app.decorateRequest('arrivedAt', 0);
   app.decorateRequest('trace', undefined as unknown as TraceContext);
+  app.decorateRequest('callerKey', undefined);
   app.addHook('onRequest', (request, reply, done) => {
     request.arrivedAt = performance.now();
     request.trace = readTraceContext(request.headers, newTraceId);
@@ -101,8 +106,13 @@ export function buildServer(options: {
 
   // Any content type is read as JSON: curl's default form type and text/plain are common mistakes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
+    // Clients that always send content-type: application/json send it on a bodiless DELETE too.
+    if (text.trim() === '' && request.method === 'DELETE') {
+      done(null, undefined);
+      return;
+    }
     if (text.trim() === '') {
       done(
         new KeelError({
@@ -159,8 +169,14 @@ export function buildServer(options: {
     );
   });
 
-  registerChatRoutes(app, { gateway, inFlight, startedAt });
-  registerPromptRoutes(app, { gateway, routes: config.routes, inFlight });
+  // The client-facing routes, in a context of their own so the key guard covers them and nothing else.
+  const { keyRing } = options;
+  // eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async functions
+  void app.register(async (gatewayRoutes) => {
+    if (keyRing !== undefined) gatewayRoutes.addHook('onRequest', createKeyGuard(keyRing));
+    registerChatRoutes(gatewayRoutes, { gateway, inFlight, startedAt });
+    registerPromptRoutes(gatewayRoutes, { gateway, routes: config.routes, inFlight });
+  });
   registerHealthRoute(app, { gateway, startedAt });
   registerApiRoutes(app, { gateway, adminToken: options.adminToken, extensions: options.apiExtensions });
   return {

@@ -75,6 +75,8 @@ const recordOnlyFilters = [
   'variant_id',
   'feature_version',
   'prompt_version',
+  'key_id',
+  'team',
 ];
 
 /** Stats and timeseries come from rollups, which only know the rollup dimensions. */
@@ -110,6 +112,8 @@ function filters(query: Query): RequestFilters {
     variantId: query.variant_id,
     featureVersion: query.feature_version,
     promptVersion: query.prompt_version,
+    keyId: query.key_id,
+    team: query.team,
   };
 }
 
@@ -143,6 +147,8 @@ const csvColumns: (keyof RequestRecord)[] = [
   'promptVersion',
   'experimentId',
   'variantId',
+  'keyId',
+  'team',
   'promptChars',
   'responseChars',
 ];

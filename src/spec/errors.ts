@@ -28,6 +28,8 @@ export const ErrorCodes = {
   shuttingDown: 'KEEL_SHUTTING_DOWN',
   adminUnauthorized: 'KEEL_ADMIN_UNAUTHORIZED',
   adminForbidden: 'KEEL_ADMIN_FORBIDDEN',
+  invalidApiKey: 'KEEL_INVALID_API_KEY',
+  modelNotAllowed: 'KEEL_MODEL_NOT_ALLOWED',
   configInvalid: 'KEEL_CONFIG_INVALID',
   internal: 'KEEL_INTERNAL',
 } as const;

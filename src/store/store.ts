@@ -91,6 +91,9 @@ export interface RequestFilters extends RollupFilters {
   variantId?: string | undefined;
   featureVersion?: string | undefined;
   promptVersion?: string | undefined;
+  /** The gateway key's id. */
+  keyId?: string | undefined;
+  team?: string | undefined;
 }
 
 export const DEFAULT_REQUESTS_LIMIT = 100;

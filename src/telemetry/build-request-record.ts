@@ -66,6 +66,8 @@ export function buildRequestRecord(event: RequestEndEvent, options: RecordBuilde
     promptVersion: metadata.promptVersion,
     experimentId: metadata.experimentId,
     variantId: metadata.variantId,
+    keyId: metadata.keyId,
+    team: metadata.team,
     promptChars: event.promptChars,
     responseChars: event.responseChars,
     promptPreview: options.preview(lastUserText(event.request)),

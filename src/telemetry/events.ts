@@ -13,6 +13,10 @@ export interface RequestMetadata {
   user?: string | undefined;
   /** The named prompt route, when the call came through one. */
   route?: string | undefined;
+  /** The gateway key's id (never its secret), when Keel has keys. */
+  keyId?: string | undefined;
+  /** The gateway key's team. */
+  team?: string | undefined;
 }
 
 /**

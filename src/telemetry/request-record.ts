@@ -53,6 +53,10 @@ export interface RequestRecord {
   promptVersion: string | undefined;
   experimentId: string | undefined;
   variantId: string | undefined;
+  /** The gateway key's id (never its secret); undefined while Keel runs open. */
+  keyId?: string | undefined;
+  /** The gateway key's team. */
+  team?: string | undefined;
   promptChars: number;
   responseChars: number;
   /** First 200 characters of the last user message, PII redacted; undefined when content capture is off. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import type { RequestPolicy } from '../../src/policy/request-policy.js';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { createKeel, type Keel } from '../../src/compose/create-keel.js';
 import { validateConfig, type KeelConfigInput } from '../../src/config/index.js';
 import type { Clock } from '../../src/spec/index.js';
@@ -36,11 +36,12 @@ export class ManualClock implements Clock {
   }
 }
 
-/** Points the store, spool and JSONL files at a fresh temp dir unless the test set them itself. */
+/** Points the store, spool, JSONL and key files at a fresh temp dir unless the test set them itself. */
 export function withTempStore(config: KeelConfigInput): KeelConfigInput {
   const dir = mkdtempSync(join(tmpdir(), 'keel-test-'));
   return {
     ...config,
+    keys: { path: join(dir, 'keys.db'), ...config.keys },
     telemetry: {
       ...config.telemetry,
       store: { path: join(dir, 'keel.db'), spoolPath: join(dir, 'spool.jsonl'), ...config.telemetry?.store },
@@ -51,14 +52,21 @@ export function withTempStore(config: KeelConfigInput): KeelConfigInput {
 
 export async function startKeel(
   config: KeelConfigInput,
-  options: { clock?: Clock; random?: () => number; policies?: readonly RequestPolicy[] } = {},
+  options: {
+    clock?: Clock;
+    random?: () => number;
+    policies?: readonly RequestPolicy[];
+    /** Default: silent. */
+    logger?: Logger;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<KeelHarness> {
   const keel = createKeel({
-    config: validateConfig(withTempStore(config), { source: 'test', env: {} }),
+    config: validateConfig(withTempStore(config), { source: 'test', env: options.env ?? {} }),
     clock: options.clock,
     random: options.random,
     policies: options.policies,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
   });
   const ended: RequestEndEvent[] = [];
   keel.events.on('request:end', (event) => ended.push(event));

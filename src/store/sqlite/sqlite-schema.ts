@@ -52,7 +52,9 @@ CREATE TABLE IF NOT EXISTS requests (
   prompt_chars        INTEGER NOT NULL,
   response_chars      INTEGER NOT NULL,
   prompt_preview      TEXT,
-  response_preview    TEXT
+  response_preview    TEXT,
+  key_id              TEXT,
+  team                TEXT
 );
 -- Idempotence key: a record stored again (a retried or replayed batch) has the same time and id.
 -- Unique on (time, id) rather than on the random id alone, so inserts append near the end of the
@@ -118,6 +120,20 @@ function rollupTableSql(table: string, timeColumn: string): string {
 `;
 }
 
+/**
+ * Columns added to `requests` after version 2 was first written (gateway keys). A file made
+ * before has them added on open (ALTER TABLE ... ADD COLUMN, checked against PRAGMA table_info),
+ * then LATE_REQUEST_INDEX_SQL is run; both are idempotent.
+ */
+export const LATE_REQUEST_COLUMNS = [
+  { name: 'key_id', type: 'TEXT' },
+  { name: 'team', type: 'TEXT' },
+] as const;
+
+/** A key's requests (GET /api/requests?key_id=...); partial, so requests without a key cost nothing. */
+export const LATE_REQUEST_INDEX_SQL =
+  'CREATE INDEX IF NOT EXISTS requests_key_time ON requests (key_id, time_ms, request_id) WHERE key_id IS NOT NULL;';
+
 /** Insert column order; `recordToParams` returns values in this order. */
 export const REQUEST_COLUMNS = [
   'request_id',
@@ -158,6 +174,8 @@ export const REQUEST_COLUMNS = [
   'response_chars',
   'prompt_preview',
   'response_preview',
+  'key_id',
+  'team',
 ] as const;
 
 export type SqlValue = string | number | null;
@@ -205,6 +223,8 @@ export function recordToParams(record: RequestRecord): SqlValue[] {
     record.responseChars,
     record.promptPreview ?? null,
     record.responsePreview ?? null,
+    record.keyId ?? null,
+    record.team ?? null,
   ];
 }
 
@@ -247,6 +267,8 @@ export function rowToRecord(row: RequestRow): RequestRecord {
     responseChars: Number(row.response_chars),
     promptPreview: optionalText(row.prompt_preview),
     responsePreview: optionalText(row.response_preview),
+    keyId: optionalText(row.key_id),
+    team: optionalText(row.team),
   };
 }
 

@@ -247,6 +247,32 @@ describe.each([
     check.close();
   });
 
+  it('adds key_id and team to a version-2 file made before they existed, keeping its rows', async () => {
+    const file = 'v2-before-keys.db';
+    const first = openStore({ file });
+    await first.insert(records.slice(0, 100));
+    await first.close();
+    const raw = new Database(join(directory, file));
+    raw.exec(
+      'DROP INDEX requests_key_time; ALTER TABLE requests DROP COLUMN key_id; ALTER TABLE requests DROP COLUMN team;',
+    );
+    raw.close();
+    const reopened = openStore({ file });
+    const keyed = {
+      ...records[100]!,
+      requestId: 'with-key',
+      keyId: 'key_0123456789abcdef',
+      team: 'payments',
+    };
+    await reopened.insert([keyed]);
+    const page = await reopened.requests({ ...range, filters: { keyId: 'key_0123456789abcdef' } });
+    expect(page.items.map((item) => [item.requestId, item.keyId, item.team])).toEqual([
+      ['with-key', 'key_0123456789abcdef', 'payments'],
+    ]);
+    expect(await countRequests(reopened, { team: 'payments' })).toBe(1);
+    expect(await countRequests(reopened, {})).toBe(101);
+  });
+
   it('groups by provider, by model, and by several dimensions', async () => {
     const store = openStore();
     await store.insert(records);

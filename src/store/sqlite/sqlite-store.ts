@@ -37,6 +37,8 @@ import {
   recordToParams,
   REQUEST_COLUMNS,
   rowToRecord,
+  LATE_REQUEST_COLUMNS,
+  LATE_REQUEST_INDEX_SQL,
   SCHEMA_SQL,
   SCHEMA_VERSION,
   type RequestRow,
@@ -77,6 +79,8 @@ const REQUEST_FILTER_COLUMNS: Record<keyof RequestFilters, string> = {
   variantId: 'variant_id',
   featureVersion: 'feature_version',
   promptVersion: 'prompt_version',
+  keyId: 'key_id',
+  team: 'team',
 };
 
 /**
@@ -373,6 +377,19 @@ function migrate(db: Database.Database): void {
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
     })();
   }
+  addLateRequestColumns(db);
+}
+
+/** Adds the columns a version 2 (or migrated version 1) file may lack; see LATE_REQUEST_COLUMNS. */
+function addLateRequestColumns(db: Database.Database): void {
+  const present = new Set(
+    (db.pragma('table_info(requests)') as { name: string }[]).map((column) => column.name),
+  );
+  const missing = LATE_REQUEST_COLUMNS.filter((column) => !present.has(column.name));
+  db.transaction(() => {
+    for (const column of missing) db.exec(`ALTER TABLE requests ADD COLUMN ${column.name} ${column.type}`);
+    db.exec(LATE_REQUEST_INDEX_SQL);
+  })();
 }
 
 /** Version 1 files have minute rollups only: every coarser row they imply is built on first use. */
