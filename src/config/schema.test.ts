@@ -87,6 +87,13 @@ describe('configSchema defaults', () => {
         },
       },
       pricing: { overrides: [] },
+      state: {
+        keyPrefix: 'keel:',
+        commandTimeoutMs: 200,
+        connectTimeoutMs: 2_000,
+        failureMode: { rateLimits: 'open', budgets: 'closed' },
+      },
+      rateLimits: { keys: {}, models: [], defaultOutputTokens: 1024 },
     });
   });
 
@@ -98,6 +105,38 @@ describe('configSchema defaults', () => {
     expect(problems).toEqual([
       'pricing.overrides[0].match: got "gpt-4o("; not a valid regular expression; escape special characters such as "." and "("',
     ]);
+  });
+
+  it('refuses a state.redis that is not a Redis URL with its password redacted, and duplicate rate-limit models', () => {
+    const problems = problemsOf(
+      {
+        providers: [mock('sim')],
+        state: { redis: '${KEEL_REDIS_URL}' },
+        rateLimits: {
+          models: [
+            { model: 'chat', requestsPerMinute: 5 },
+            { model: 'chat', tokensPerMinute: 9 },
+          ],
+        },
+      },
+      { KEEL_REDIS_URL: 'http://:hunter2@cache:6379' },
+    );
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(
+      /^state\.redis: got "http:\/\/:\*\*\*@cache:6379\/?"; not a Redis URL; write redis:\/\//,
+    );
+    expect(problems.join('\n')).not.toContain('hunter2');
+    expect(problems[1]).toBe(
+      'rateLimits.models[1].model: got "chat"; this model already has limits; merge the two entries into one',
+    );
+    const config = validateConfig(
+      { providers: [mock('sim')], state: { redis: '${KEEL_REDIS_URL}', failureMode: { budgets: 'open' } } },
+      { source: 'test', env: { KEEL_REDIS_URL: 'redis://:hunter2@cache:6379/1' } },
+    );
+    expect(config.state).toMatchObject({
+      redis: 'redis://:hunter2@cache:6379/1',
+      failureMode: { rateLimits: 'open', budgets: 'open' },
+    });
   });
 
   it('refuses StatsD options plain statsd cannot send, naming the fix', () => {

@@ -1,5 +1,7 @@
 // The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
 import { z } from 'zod';
+import { rateLimitsSchema } from './rate-limits-schema.js';
+import { stateSchema } from './state-schema.js';
 import { statsdSchema } from './statsd-schema.js';
 
 const id = z
@@ -340,6 +342,8 @@ export const configSchema = z
     routes: z.array(routeSchema).default([]),
     telemetry: telemetrySchema.prefault({}),
     pricing: pricingSchema.prefault({}),
+    state: stateSchema.prefault({}),
+    rateLimits: rateLimitsSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();

@@ -29,6 +29,8 @@ export const ErrorCodes = {
   adminUnauthorized: 'KEEL_ADMIN_UNAUTHORIZED',
   adminForbidden: 'KEEL_ADMIN_FORBIDDEN',
   configInvalid: 'KEEL_CONFIG_INVALID',
+  rateLimited: 'KEEL_RATE_LIMITED',
+  stateUnavailable: 'KEEL_STATE_UNAVAILABLE',
   internal: 'KEEL_INTERNAL',
 } as const;
 

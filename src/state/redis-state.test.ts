@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryState } from './memory-state.js';
-import { RedisState, redactRedisUrl } from './redis-state.js';
+import { redactRedisUrl } from './redact-redis-url.js';
+import { RedisState } from './redis-state.js';
 import { describeSharedStateContract } from './shared-state.contract.js';
 
 const redisUrl = process.env.KEEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

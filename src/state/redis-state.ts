@@ -1,6 +1,7 @@
 // SharedState in Redis, for several Keel replicas: every read-modify-write is one atomic Lua script.
 import { Redis } from 'ioredis';
 import { decideRate } from './memory-state.js';
+import { redactRedisUrl } from './redact-redis-url.js';
 import type { RateDecision, RateLimit, SharedState } from './shared-state.js';
 
 /**
@@ -61,17 +62,6 @@ interface ScriptedRedis extends Redis {
   keelTakeRate(key: string, limit: number, windowMs: number, cost: number, nowMs: number): Promise<string>;
   keelReserve(key: string, amount: number, max: number, expiresAtMs: number): Promise<[number, string]>;
   keelAdd(key: string, delta: number, expiresAtMs: number): Promise<string>;
-}
-
-/** The URL with its password replaced by "***", for logs and errors. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'redis://(unparseable URL)';
-  }
 }
 
 export interface RedisStateOptions {
