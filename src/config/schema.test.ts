@@ -107,27 +107,33 @@ describe('configSchema defaults', () => {
     ]);
   });
 
-  it('refuses a state.redis that is not a Redis URL with its password redacted, and duplicate rate-limit models', () => {
+  it('refuses a state.redis that is not a Redis URL with its password redacted, and rate limits of unknown or repeated models', () => {
     const problems = problemsOf(
       {
         providers: [mock('sim')],
         state: { redis: '${KEEL_REDIS_URL}' },
+        models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-1' }] }],
         rateLimits: {
           models: [
             { model: 'chat', requestsPerMinute: 5 },
             { model: 'chat', tokensPerMinute: 9 },
+            { model: 'sim/any-model', requestsPerMinute: 1 },
+            { model: 'caht', requestsPerMinute: 1 },
           ],
         },
       },
       { KEEL_REDIS_URL: 'http://:hunter2@cache:6379' },
     );
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(
       /^state\.redis: got "http:\/\/:\*\*\*@cache:6379\/?"; not a Redis URL; write redis:\/\//,
     );
     expect(problems.join('\n')).not.toContain('hunter2');
     expect(problems[1]).toBe(
       'rateLimits.models[1].model: got "chat"; this model already has limits; merge the two entries into one',
+    );
+    expect(problems[2]).toBe(
+      'rateLimits.models[3].model: got "caht"; no model has this name; use an alias (chat) or provider/model',
     );
     const config = validateConfig(
       { providers: [mock('sim')], state: { redis: '${KEEL_REDIS_URL}', failureMode: { budgets: 'open' } } },

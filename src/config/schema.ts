@@ -399,6 +399,16 @@ export const configSchema = z
         });
       }
     });
+    config.rateLimits.models.forEach((limit, index) => {
+      const provider = limit.model.split('/')[0] ?? '';
+      if (modelNames.has(limit.model) || (limit.model.includes('/') && providerIds.has(provider))) return;
+      context.addIssue({
+        code: 'custom',
+        path: ['rateLimits', 'models', index, 'model'],
+        input: limit.model,
+        message: `no model has this name; use an alias (${[...modelNames].join(', ') || 'none configured'}) or provider/model`,
+      });
+    });
     const paths = new Set<string>();
     config.routes.forEach((route, index) => {
       const normalized = route.path.replace(/\/+$/, '') || '/';
