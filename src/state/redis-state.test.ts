@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
@@ -103,6 +104,52 @@ describe('RedisState', () => {
       expect(state.up).toBe(false);
     } finally {
       await state.close();
+    }
+  });
+
+  it('comes back by itself when Redis returns after an outage', async () => {
+    const port = await closedPort();
+    const startServer = async (): Promise<ChildProcess> => {
+      const server = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { stdio: 'pipe' },
+      );
+      await new Promise<void>((resolve, reject) => {
+        server.stdout?.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('Ready to accept connections')) resolve();
+        });
+        server.on('exit', () => reject(new Error('redis-server exited')));
+      });
+      return server;
+    };
+    const stopServer = (server: ChildProcess): Promise<void> =>
+      new Promise((resolve) => {
+        if (server.exitCode !== null || server.signalCode !== null) return resolve();
+        server.on('exit', () => resolve());
+        server.kill('SIGKILL');
+      });
+    let server = await startServer();
+    const changes: boolean[] = [];
+    const state = new RedisState({
+      url: `redis://127.0.0.1:${port}`,
+      onAvailabilityChange: (up) => changes.push(up),
+    });
+    const limit = { limit: 5, windowMs: 60_000 };
+    try {
+      expect((await state.takeRate('rate', limit, 1, Date.now())).allowed).toBe(true);
+      await stopServer(server);
+      await expect(state.takeRate('rate', limit, 1, Date.now())).rejects.toThrow(
+        /Redis at redis:\/\/127\.0\.0\.1/,
+      );
+      expect(state.up).toBe(false);
+      server = await startServer();
+      await expect.poll(() => state.up, { timeout: 10_000 }).toBe(true);
+      expect((await state.takeRate('rate', limit, 1, Date.now())).allowed).toBe(true);
+      expect(changes).toEqual([true, false, true]);
+    } finally {
+      await state.close();
+      await stopServer(server);
     }
   });
 
