@@ -71,18 +71,21 @@ export class RateLimitPolicy implements RequestPolicy {
       buckets.map((bucket) => state.takeRate(bucket.stateKey, bucket.limit, bucket.cost, call.nowMs)),
     );
     const taken: Taken[] = [];
+    let failed = false;
     let failure: unknown;
     let refused: Taken | undefined;
     results.forEach((result, index) => {
       const bucket = buckets[index] as Bucket;
-      if (result.status === 'rejected') failure ??= result.reason;
-      else if (result.value.allowed) taken.push({ bucket, decision: result.value });
+      if (result.status === 'rejected') {
+        if (!failed) failure = result.reason;
+        failed = true;
+      } else if (result.value.allowed) taken.push({ bucket, decision: result.value });
       // The most restrictive refusal decides the wait: after it, every refusing bucket has room.
       else if (refused === undefined || result.value.retryAfterMs > refused.decision.retryAfterMs)
         refused = { bucket, decision: result.value };
     });
-    if (failure !== undefined || refused !== undefined) await this.#giveBack(taken, call.nowMs);
-    if (failure !== undefined) return this.#unavailable(failure);
+    if (failed || refused !== undefined) await this.#giveBack(taken, call.nowMs);
+    if (failed) return this.#unavailable(failure);
     if (refused !== undefined) throw this.#refusal(refused, [...taken, refused]);
     const tokenCost = buckets.find((bucket) => bucket.unit === 'tokens')?.cost;
     return {
@@ -93,7 +96,10 @@ export class RateLimitPolicy implements RequestPolicy {
     };
   }
 
-  /** The buckets of this call, in a fixed order: key requests, key tokens, model requests, model tokens. */
+  /**
+   * The buckets that apply to this call: its key's requests and tokens, its model's requests and
+   * tokens. Taken concurrently; each take is atomic, and a refused call gives back the rest.
+   */
   #buckets(call: PolicyCall): Bucket[] {
     const { config } = this.#options;
     const scopes: { id: string; scope: string; requestsPerMinute?: number; tokensPerMinute?: number }[] = [];
