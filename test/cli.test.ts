@@ -126,6 +126,22 @@ models:
     expect(code).toBe(0);
     expect(stdout).toContain('valid');
     expect(stdout).toContain('chat-default [fallback]');
+    expect(stdout).toContain('state:     memory (this process only)');
+  });
+
+  it('check-config names the shared Redis without its password', async () => {
+    const config = writeConfig(`
+providers:
+  - { id: sim, type: mock }
+state:
+  redis: "\${KEEL_REDIS_URL}"
+`);
+    const { code, stdout } = await runToEnd(['check-config', config], {
+      KEEL_REDIS_URL: 'redis://keel:s3cret@redis.internal:6380/2',
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain('state:     redis redis://keel:***@redis.internal:6380/2 (key prefix keel:)');
+    expect(stdout).not.toContain('s3cret');
   });
 
   it('keys create, list and revoke on a key file; the secret is printed by create only', async () => {

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ConfigError, demoConfig, loadConfigFile, validateConfig, type KeelConfig } from '../config/index.js';
+import { redactRedisUrl } from '../state/redact-redis-url.js';
 import { createKeel } from '../compose/create-keel.js';
 import { statsCommand } from './stats-command.js';
 import { keysCommand, keysUsage } from './keys-command.js';
@@ -101,7 +102,8 @@ async function checkConfig(args: string[]): Promise<void> {
     `${path}: valid\n` +
       `  providers: ${config.providers.map((provider) => `${provider.id} (${provider.type})`).join(', ')}\n` +
       `  models:    ${config.models.map((model) => `${model.name} [${model.strategy}]`).join(', ') || '(none)'}\n` +
-      `  routes:    ${config.routes.map((route) => route.path).join(', ') || '(none)'}\n`,
+      `  routes:    ${config.routes.map((route) => route.path).join(', ') || '(none)'}\n` +
+      `  state:     ${config.state.redis === undefined ? 'memory (this process only)' : `redis ${redactRedisUrl(config.state.redis)} (key prefix ${config.state.keyPrefix})`}\n`,
   );
 }
 

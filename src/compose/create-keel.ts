@@ -16,6 +16,7 @@ import { createStatsRoutes } from '../http/stats-routes.js';
 import { createExperimentRoutes } from '../http/experiment-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
+import { registerStateMetrics } from '../telemetry/metrics/state-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import { ExperimentRouter } from '../policy/experiment-router.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
@@ -202,6 +203,10 @@ export function createKeel(options: KeelOptions): Keel {
       store: () => telemetry.counters().store,
       jsonl: () => telemetry.counters().jsonl,
       subscriberErrors: () => events.subscriberErrors,
+    });
+    registerStateMetrics(metrics.registry, {
+      errors: () => policies.failures.counts(),
+      up: () => policies.stateUp(),
     });
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });

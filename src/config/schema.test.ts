@@ -97,6 +97,13 @@ describe('configSchema defaults', () => {
         maxChars: 100_000_000,
       },
       keys: { path: './data/keys.db', required: false, static: [] },
+      state: {
+        keyPrefix: 'keel:',
+        commandTimeoutMs: 200,
+        connectTimeoutMs: 2_000,
+        failureMode: { rateLimits: 'open', budgets: 'closed' },
+      },
+      rateLimits: { keys: {}, models: [], defaultOutputTokens: 1024 },
     });
   });
 
@@ -108,6 +115,44 @@ describe('configSchema defaults', () => {
     expect(problems).toEqual([
       'pricing.overrides[0].match: got "gpt-4o("; not a valid regular expression; escape special characters such as "." and "("',
     ]);
+  });
+
+  it('refuses a state.redis that is not a Redis URL with its password redacted, and rate limits of unknown or repeated models', () => {
+    const problems = problemsOf(
+      {
+        providers: [mock('sim')],
+        state: { redis: '${KEEL_REDIS_URL}' },
+        models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-1' }] }],
+        rateLimits: {
+          models: [
+            { model: 'chat', requestsPerMinute: 5 },
+            { model: 'chat', tokensPerMinute: 9 },
+            { model: 'sim/any-model', requestsPerMinute: 1 },
+            { model: 'caht', requestsPerMinute: 1 },
+          ],
+        },
+      },
+      { KEEL_REDIS_URL: 'http://:hunter2@cache:6379' },
+    );
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toMatch(
+      /^state\.redis: got "http:\/\/:\*\*\*@cache:6379\/?"; not a Redis URL; write redis:\/\//,
+    );
+    expect(problems.join('\n')).not.toContain('hunter2');
+    expect(problems[1]).toBe(
+      'rateLimits.models[1].model: got "chat"; this model already has limits; merge the two entries into one',
+    );
+    expect(problems[2]).toBe(
+      'rateLimits.models[3].model: got "caht"; no model has this name; use an alias (chat) or provider/model',
+    );
+    const config = validateConfig(
+      { providers: [mock('sim')], state: { redis: '${KEEL_REDIS_URL}', failureMode: { budgets: 'open' } } },
+      { source: 'test', env: { KEEL_REDIS_URL: 'redis://:hunter2@cache:6379/1' } },
+    );
+    expect(config.state).toMatchObject({
+      redis: 'redis://:hunter2@cache:6379/1',
+      failureMode: { rateLimits: 'open', budgets: 'open' },
+    });
   });
 
   it('refuses StatsD options plain statsd cannot send, naming the fix', () => {

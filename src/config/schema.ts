@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { checkExperiments, experimentsSchema } from './experiments-schema.js';
 import { cacheSchema } from './cache-schema.js';
+import { rateLimitsSchema } from './rate-limits-schema.js';
+import { stateSchema } from './state-schema.js';
 import { statsdSchema } from './statsd-schema.js';
 import { keysSchema } from './keys-schema.js';
 
@@ -346,6 +348,8 @@ export const configSchema = z
     experiments: experimentsSchema,
     cache: cacheSchema.prefault({}),
     keys: keysSchema.prefault({}),
+    state: stateSchema.prefault({}),
+    rateLimits: rateLimitsSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -402,6 +406,16 @@ export const configSchema = z
       }
     });
     checkExperiments(config, modelNames, context);
+    config.rateLimits.models.forEach((limit, index) => {
+      const provider = limit.model.split('/')[0] ?? '';
+      if (modelNames.has(limit.model) || (limit.model.includes('/') && providerIds.has(provider))) return;
+      context.addIssue({
+        code: 'custom',
+        path: ['rateLimits', 'models', index, 'model'],
+        input: limit.model,
+        message: `no model has this name; use an alias (${[...modelNames].join(', ') || 'none configured'}) or provider/model`,
+      });
+    });
     const paths = new Set<string>();
     config.routes.forEach((route, index) => {
       const normalized = route.path.replace(/\/+$/, '') || '/';

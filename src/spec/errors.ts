@@ -31,6 +31,8 @@ export const ErrorCodes = {
   invalidApiKey: 'KEEL_INVALID_API_KEY',
   modelNotAllowed: 'KEEL_MODEL_NOT_ALLOWED',
   configInvalid: 'KEEL_CONFIG_INVALID',
+  rateLimited: 'KEEL_RATE_LIMITED',
+  stateUnavailable: 'KEEL_STATE_UNAVAILABLE',
   internal: 'KEEL_INTERNAL',
 } as const;
 

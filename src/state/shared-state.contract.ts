@@ -47,6 +47,19 @@ export function describeSharedStateContract(
       expect((await state.takeRate(`${prefix}other`, minute, 3, T0)).allowed).toBe(true);
     });
 
+    it('rate: a negative cost gives units back (a policy undoing a take), never past a full bucket', async () => {
+      const key = `${prefix}refund`;
+      const two = { limit: 2, windowMs: 60_000 };
+      expect((await state.takeRate(key, two, 2, T0)).allowed).toBe(true);
+      expect((await state.takeRate(key, two, 1, T0)).allowed).toBe(false);
+      expect(await state.takeRate(key, two, -1, T0)).toMatchObject({ allowed: true, remaining: 1 });
+      expect((await state.takeRate(key, two, 1, T0)).allowed).toBe(true);
+      // Long after, the bucket is full again; giving back more does not make it hold more than its limit.
+      await state.takeRate(key, two, -2, T0 + 120_000);
+      expect((await state.takeRate(key, two, 2, T0 + 120_000)).allowed).toBe(true);
+      expect((await state.takeRate(key, two, 1, T0 + 120_000)).allowed).toBe(false);
+    });
+
     it('reserve: adds only while the total stays under the max; add settles and releases', async () => {
       const key = `${prefix}budget`;
       const expiresAtMs = Date.now() + 60_000;

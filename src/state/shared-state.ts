@@ -31,7 +31,8 @@ export interface SharedState {
   readonly kind: 'memory' | 'redis';
   /**
    * GCRA: takes `cost` units (requests, tokens) from the bucket at `key`, all or nothing. A cost
-   * above `limit.limit` is never allowed (retryAfterMs is the whole window).
+   * above `limit.limit` is never allowed (retryAfterMs is the whole window). A negative cost gives
+   * units back (always allowed; a bucket never holds more than `limit.limit`).
    */
   takeRate(key: string, limit: RateLimit, cost: number, nowMs: number): Promise<RateDecision>;
   /**
