@@ -5,6 +5,8 @@ import type { RequestPolicy } from '../policy/request-policy.js';
 import type { Clock } from '../spec/index.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 import type { RecordBuilderOptions } from '../telemetry/build-request-record.js';
+import { createPromptTokenCounter } from '../policy/count-prompt-tokens.js';
+import { createTokenLimitPolicy } from '../policy/token-limit-policy.js';
 import { MemoryState } from '../state/memory-state.js';
 import type { SharedState } from '../state/shared-state.js';
 
@@ -22,11 +24,27 @@ export function createPolicies(options: {
   clock: Clock;
   recordOptions: RecordBuilderOptions;
 }): Policies {
-  const { clock } = options;
+  const { clock, config, events, logger } = options;
   // One process: memory. Several replicas: Redis (telemetry issue 4, item 7).
   const state: SharedState = new MemoryState({ now: () => clock.now() });
   const policies: RequestPolicy[] = [];
+  const providerTypes = new Map(config.providers.map((provider) => [provider.id, provider.type]));
+  const tokens = config.limits?.tokens;
+  const counter = createPromptTokenCounter({ maxCountedChars: tokens?.maxCountedChars });
   // 1. token limits
+  if (tokens !== undefined) {
+    policies.push(
+      createTokenLimitPolicy({
+        config: tokens,
+        state,
+        events,
+        counter,
+        providerTypes,
+        now: () => clock.now(),
+        onError: (error) => logger.warn({ err: error }, 'token average not recorded: shared state failed'),
+      }),
+    );
+  }
   // 2. budgets
   // 3. rate limits
   // 4. experiments

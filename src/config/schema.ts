@@ -1,5 +1,7 @@
 // The one schema of Keel's config file, with defaults. Validated once at start, then frozen.
 import { z } from 'zod';
+import { budgetsSchema } from './budgets-schema.js';
+import { limitsSchema } from './limits-schema.js';
 import { statsdSchema } from './statsd-schema.js';
 
 const id = z
@@ -340,6 +342,8 @@ export const configSchema = z
     routes: z.array(routeSchema).default([]),
     telemetry: telemetrySchema.prefault({}),
     pricing: pricingSchema.prefault({}),
+    limits: limitsSchema.optional(),
+    budgets: budgetsSchema.optional(),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -437,5 +441,7 @@ export type ReliabilityConfig = KeelConfig['reliability'];
 export type RetryConfig = ReliabilityConfig['retry'];
 export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
 export type { StatsdConfig } from './statsd-schema.js';
+export type { TokenAverageConfig, TokenLimitsConfig } from './limits-schema.js';
+export type { BudgetsConfig, SpendLimitConfig } from './budgets-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

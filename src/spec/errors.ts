@@ -29,6 +29,8 @@ export const ErrorCodes = {
   adminUnauthorized: 'KEEL_ADMIN_UNAUTHORIZED',
   adminForbidden: 'KEEL_ADMIN_FORBIDDEN',
   configInvalid: 'KEEL_CONFIG_INVALID',
+  tokenLimitExceeded: 'KEEL_TOKEN_LIMIT_EXCEEDED',
+  budgetExceeded: 'KEEL_BUDGET_EXCEEDED',
   internal: 'KEEL_INTERNAL',
 } as const;
 
