@@ -5,15 +5,19 @@ import type { RequestPolicy } from '../policy/request-policy.js';
 import type { Clock } from '../spec/index.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 import type { RecordBuilderOptions } from '../telemetry/build-request-record.js';
+import { createBudgetPolicy, type BudgetPolicy } from '../policy/budget-policy.js';
 import { createPromptTokenCounter } from '../policy/count-prompt-tokens.js';
 import { createTokenLimitPolicy } from '../policy/token-limit-policy.js';
 import { MemoryState } from '../state/memory-state.js';
 import type { SharedState } from '../state/shared-state.js';
+import { createPriceBook } from '../telemetry/pricing/index.js';
 
 export interface Policies {
   /** In the order they run: token limit, budget, rate limit, experiment, cache. */
   policies: RequestPolicy[];
   state: SharedState;
+  /** The budget policy, when `budgets` is configured (for GET /api/budgets and metrics). */
+  budgets: BudgetPolicy | undefined;
   close(): Promise<void>;
 }
 
@@ -46,12 +50,31 @@ export function createPolicies(options: {
     );
   }
   // 2. budgets
+  const budgets =
+    config.budgets === undefined
+      ? undefined
+      : createBudgetPolicy({
+          config: config.budgets,
+          state,
+          events,
+          prices: createPriceBook({ overrides: config.pricing.overrides }),
+          counter,
+          providerTypes,
+          now: () => clock.now(),
+          onError: (error) => logger.error({ err: error }, 'budget not settled: shared state failed'),
+        });
+  if (budgets !== undefined) policies.push(budgets);
   // 3. rate limits
   // 4. experiments
   // 5. response cache
   return {
     policies,
     state,
-    close: () => state.close(),
+    budgets,
+    close: async () => {
+      // Settles still writing finish first, so no reservation is left behind in a shared store.
+      await budgets?.idle();
+      await state.close();
+    },
   };
 }
