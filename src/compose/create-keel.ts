@@ -12,6 +12,7 @@ import { ErrorCodes, KeelError, systemClock, type Clock } from '../spec/index.js
 import { EventBus } from '../telemetry/event-bus.js';
 import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
+import { createBudgetRoutes } from '../http/budget-routes.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
@@ -160,8 +161,12 @@ export function createKeel(options: KeelOptions): Keel {
           ),
       })
     : undefined;
-  const apiExtensions =
-    telemetry.store === undefined
+  const budgets = policies.budgets;
+  const apiExtensions = [
+    ...(budgets === undefined
+      ? []
+      : [createBudgetRoutes({ status: (nowMs) => budgets.status(nowMs), now: () => clock.now() })]),
+    ...(telemetry.store === undefined
       ? []
       : [
           createStatsRoutes({
@@ -170,7 +175,8 @@ export function createKeel(options: KeelOptions): Keel {
             breakers: () => gateway.breakerSnapshots(),
             now: () => clock.now(),
           }),
-        ];
+        ]),
+  ];
   const server = buildServer({ config, gateway, logger, adminToken: options.adminToken, apiExtensions });
   if (metrics !== undefined) {
     registerPipelineMetrics(metrics.registry, {
