@@ -82,6 +82,13 @@ describe('budgets', () => {
     expect(alerts.every((alert) => alert.scope === 'global' && alert.periodKey === '2026-01-01')).toBe(true);
     // Settled spend reached 80 % at least: four calls' worth of the ten-odd that fit.
     expect(fired).toContain(80);
+
+    // The same, as Prometheus counts it.
+    const metrics = await (await fetch(`${harness.url}/metrics`)).text();
+    expect(metrics).toContain('keel_budget_alerts_total{scope="global",threshold="100"} 1');
+    expect(metrics).toContain(`keel_limit_hits_total{limit="budget",action="rejected"} ${refused.length}`);
+    expect(metrics).toContain(`keel_budget_limit_usd{scope="global",id="global",period="day"} ${budgetUsd}`);
+    expect(metrics).toMatch(/keel_budget_spent_usd\{scope="global",id="global",period="day"\} 0\.00\d+/);
   });
 
   it('serves GET /api/budgets with spend, limit and remaining', async () => {

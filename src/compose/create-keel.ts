@@ -16,6 +16,7 @@ import { createBudgetRoutes } from '../http/budget-routes.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
+import { registerPolicyMetrics } from '../telemetry/metrics/policy-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
@@ -183,6 +184,10 @@ export function createKeel(options: KeelOptions): Keel {
       store: () => telemetry.counters().store,
       jsonl: () => telemetry.counters().jsonl,
       subscriberErrors: () => events.subscriberErrors,
+    });
+    registerPolicyMetrics(metrics.registry, {
+      events,
+      budgets: budgets === undefined ? undefined : () => budgets.status(clock.now()),
     });
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });
