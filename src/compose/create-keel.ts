@@ -12,11 +12,13 @@ import { ErrorCodes, KeelError, systemClock, type Clock } from '../spec/index.js
 import { EventBus } from '../telemetry/event-bus.js';
 import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
+import { createBudgetRoutes } from '../http/budget-routes.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createExperimentRoutes } from '../http/experiment-routes.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
 import { registerStateMetrics } from '../telemetry/metrics/state-metrics.js';
+import { registerPolicyMetrics } from '../telemetry/metrics/policy-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import { ExperimentRouter } from '../policy/experiment-router.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
@@ -172,8 +174,12 @@ export function createKeel(options: KeelOptions): Keel {
           ),
       })
     : undefined;
-  const apiExtensions =
-    telemetry.store === undefined
+  const budgets = policies.budgets;
+  const apiExtensions = [
+    ...(budgets === undefined
+      ? []
+      : [createBudgetRoutes({ status: (nowMs) => budgets.status(nowMs), now: () => clock.now() })]),
+    ...(telemetry.store === undefined
       ? []
       : [
           createStatsRoutes({
@@ -188,8 +194,9 @@ export function createKeel(options: KeelOptions): Keel {
             beforeRead: () => telemetry.flush(),
             now: () => clock.now(),
           }),
-        ];
-  apiExtensions.push(keys.routes);
+        ]),
+    keys.routes,
+  ];
   const server = buildServer({
     config,
     gateway,
@@ -207,6 +214,10 @@ export function createKeel(options: KeelOptions): Keel {
     registerStateMetrics(metrics.registry, {
       errors: () => policies.failures.counts(),
       up: () => policies.stateUp(),
+    });
+    registerPolicyMetrics(metrics.registry, {
+      events,
+      budgets: budgets === undefined ? undefined : () => budgets.status(clock.now()),
     });
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });

@@ -8,9 +8,13 @@ import type { Clock } from '../spec/index.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 import type { RecordBuilderOptions } from '../telemetry/build-request-record.js';
 import { ResponseCachePolicy } from '../policy/cache/response-cache-policy.js';
+import { createBudgetPolicy, type BudgetPolicy } from '../policy/budget-policy.js';
+import { createPromptTokenCounter } from '../policy/count-prompt-tokens.js';
+import { createTokenLimitPolicy } from '../policy/token-limit-policy.js';
 import { MemoryState } from '../state/memory-state.js';
 import { RedisState } from '../state/redis-state.js';
 import type { SharedState } from '../state/shared-state.js';
+import { createPriceBook } from '../telemetry/pricing/index.js';
 
 export interface Policies {
   /** In the order they run: token limit, budget, rate limit, experiment, cache. */
@@ -20,6 +24,8 @@ export interface Policies {
   failures: StateFailureReporter;
   /** The state is reachable (keel_state_up); memory always is. */
   stateUp(): boolean;
+  /** The budget policy, when `budgets` is configured (for GET /api/budgets and metrics). */
+  budgets: BudgetPolicy | undefined;
   close(): Promise<void>;
 }
 
@@ -60,8 +66,38 @@ export function createPolicies(options: {
   const state = createState({ config, logger, clock });
   const failures = new StateFailureReporter({ logger, clock });
   const policies: RequestPolicy[] = [];
+  const providerTypes = new Map(config.providers.map((provider) => [provider.id, provider.type]));
+  const tokens = config.limits?.tokens;
+  const counter = createPromptTokenCounter({ maxCountedChars: tokens?.maxCountedChars });
   // 1. token limits
+  if (tokens !== undefined) {
+    policies.push(
+      createTokenLimitPolicy({
+        config: tokens,
+        state,
+        events,
+        counter,
+        providerTypes,
+        now: () => clock.now(),
+        onError: (error) => logger.warn({ err: error }, 'token average not recorded: shared state failed'),
+      }),
+    );
+  }
   // 2. budgets
+  const budgets =
+    config.budgets === undefined
+      ? undefined
+      : createBudgetPolicy({
+          config: config.budgets,
+          state,
+          events,
+          prices: createPriceBook({ overrides: config.pricing.overrides }),
+          counter,
+          providerTypes,
+          now: () => clock.now(),
+          onError: (error) => logger.error({ err: error }, 'budget not settled: shared state failed'),
+        });
+  if (budgets !== undefined) policies.push(budgets);
   // 3. rate limits
   policies.push(
     new RateLimitPolicy({
@@ -91,6 +127,11 @@ export function createPolicies(options: {
     state,
     failures,
     stateUp: () => !(state instanceof RedisState) || state.up,
-    close: () => state.close(),
+    budgets,
+    close: async () => {
+      // Settles still writing finish first, so no reservation is left behind in a shared store.
+      await budgets?.idle();
+      await state.close();
+    },
   };
 }

@@ -4,6 +4,8 @@ import { checkExperiments, experimentsSchema } from './experiments-schema.js';
 import { cacheSchema } from './cache-schema.js';
 import { rateLimitsSchema } from './rate-limits-schema.js';
 import { stateSchema } from './state-schema.js';
+import { budgetsSchema } from './budgets-schema.js';
+import { limitsSchema } from './limits-schema.js';
 import { statsdSchema } from './statsd-schema.js';
 import { keysSchema } from './keys-schema.js';
 
@@ -350,6 +352,8 @@ export const configSchema = z
     keys: keysSchema.prefault({}),
     state: stateSchema.prefault({}),
     rateLimits: rateLimitsSchema.prefault({}),
+    limits: limitsSchema.optional(),
+    budgets: budgetsSchema.optional(),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -460,5 +464,7 @@ export type CircuitBreakerConfig = ReliabilityConfig['circuitBreaker'];
 export type { StatsdConfig } from './statsd-schema.js';
 export type { CacheConfig } from './cache-schema.js';
 export type { KeysConfig, StaticKeyConfig } from './keys-schema.js';
+export type { TokenAverageConfig, TokenLimitsConfig } from './limits-schema.js';
+export type { BudgetsConfig, SpendLimitConfig } from './budgets-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

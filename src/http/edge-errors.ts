@@ -7,7 +7,9 @@ export function errorBody(error: KeelError, requestId: string): Record<string, u
   return {
     error: {
       message: error.message,
-      type: openAIErrorType(error.status),
+      // OpenAI answers an exhausted quota or spend limit with 429 and type insufficient_quota, which
+      // SDKs and clients tell apart from a rate limit (waiting seconds will not help).
+      type: error.code === ErrorCodes.budgetExceeded ? 'insufficient_quota' : openAIErrorType(error.status),
       param: error.param ?? null,
       code: error.code,
       request_id: requestId,

@@ -33,6 +33,8 @@ export const ErrorCodes = {
   configInvalid: 'KEEL_CONFIG_INVALID',
   rateLimited: 'KEEL_RATE_LIMITED',
   stateUnavailable: 'KEEL_STATE_UNAVAILABLE',
+  tokenLimitExceeded: 'KEEL_TOKEN_LIMIT_EXCEEDED',
+  budgetExceeded: 'KEEL_BUDGET_EXCEEDED',
   internal: 'KEEL_INTERNAL',
 } as const;
 

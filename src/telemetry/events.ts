@@ -121,10 +121,59 @@ export interface CacheLookupEvent {
 /** How much of an answer's text the request path keeps for previews. */
 export const responseTextLimit = 1000;
 
+/** Who a budget is for: one gateway key, a team, an application, or all traffic. */
+export type BudgetScope = 'key' | 'team' | 'application' | 'global';
+/** Budgets run per UTC day and per UTC month. */
+export type BudgetPeriod = 'day' | 'month';
+
+/** A budget counter crossed one of its alert thresholds: fired once per threshold per period. */
+export interface BudgetThresholdEvent {
+  scope: BudgetScope;
+  /** The key id, team or application name; "global" for the global budget. */
+  id: string;
+  period: BudgetPeriod;
+  /** The period it applies to: "2026-01-31" for a day, "2026-01" for a month (UTC). */
+  periodKey: string;
+  /** The threshold crossed, e.g. 80. */
+  thresholdPercent: number;
+  /** Settled spend in the period so far (reservations of calls in flight excluded). */
+  spentUsd: number;
+  limitUsd: number;
+  /** When the period ends and the budget starts afresh, epoch ms. */
+  resetAtMs: number;
+  /**
+   * True when the 100 % alert fired because a request was refused: the next call's worst case did
+   * not fit, although settled spend is still under the limit.
+   */
+  refused: boolean;
+  mode: 'enforce' | 'soft';
+  atMs: number;
+}
+
+/** A token limit or budget acted on a request, or an average went over its target. */
+export interface LimitHitEvent {
+  limit: 'tokens:request' | 'tokens:average' | 'budget';
+  /** rejected: refused with a 4xx; clamped: max_tokens lowered; alerted: only reported. */
+  action: 'rejected' | 'clamped' | 'alerted';
+  /** The request it happened to; absent for a window's average. */
+  requestId?: string | undefined;
+  model?: string | undefined;
+  /** What was measured: tokens of the request or the window's average, or USD. */
+  value: number;
+  /** The limit it was measured against, same unit. */
+  limitValue: number;
+  unit: 'tokens' | 'usd';
+  /** For budgets: which counter refused, e.g. "team:search:day". */
+  detail?: string | undefined;
+  atMs: number;
+}
+
 export interface KeelEvents {
   'request:start': RequestStartEvent;
   'attempt:end': AttemptEndEvent;
   'request:end': RequestEndEvent;
   'breaker:transition': BreakerTransition;
   'cache:lookup': CacheLookupEvent;
+  'budget:threshold': BudgetThresholdEvent;
+  'limit:hit': LimitHitEvent;
 }

@@ -1,4 +1,4 @@
-// Logs one JSON line per finished request (pino), and every breaker transition.
+// Logs one JSON line per finished request (pino), every breaker transition, budget alert and token-average hit.
 import type { Logger } from 'pino';
 import type { EventBus } from './event-bus.js';
 
@@ -27,5 +27,16 @@ export function subscribeRequestLogger(events: EventBus, logger: Logger): void {
   });
   events.on('breaker:transition', (transition) => {
     logger.warn(transition, `circuit breaker ${transition.target}: ${transition.from} -> ${transition.to}`);
+  });
+  events.on('budget:threshold', (alert) => {
+    const message = `budget ${alert.scope}:${alert.id} ${alert.period} ${alert.periodKey} at ${alert.thresholdPercent}%`;
+    if (alert.thresholdPercent >= 100) logger.error(alert, message);
+    else logger.warn(alert, message);
+  });
+  events.on('limit:hit', (hit) => {
+    // Per-request hits are in the request's own log line (its error code); the average is not.
+    if (hit.limit === 'tokens:average')
+      logger.warn(hit, `token average ${hit.value} over target ${hit.limitValue}`);
+    else logger.debug(hit, `${hit.limit} ${hit.action}`);
   });
 }
