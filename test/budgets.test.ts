@@ -1,5 +1,5 @@
 // Budgets end to end: 50 concurrent calls through the OpenAI SDK against a $0.01 daily budget.
-import { APIError } from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
 import type { BudgetThresholdEvent } from '../src/telemetry/events.js';
@@ -115,5 +115,31 @@ describe('budgets', () => {
     const row = body.budgets[0] as { spentUsd: number; remainingUsd: number };
     expect(row.spentUsd).toBeGreaterThan(0);
     expect(row.remainingUsd).toBeCloseTo(budgetUsd - row.spentUsd, 9);
+  });
+
+  it('a gateway key’s own budget holds without a budgets section in the config', async () => {
+    harness = await startKeel({ ...config, budgets: undefined });
+    const created = await fetch(`${harness.url}/api/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'tight', budget: { dailyUsd: 0.005 } }),
+    });
+    expect(created.status).toBe(201);
+    const { secret } = (await created.json()) as { secret: string };
+    const client = new OpenAI({ baseURL: `${harness.url}/v1`, apiKey: secret, maxRetries: 0 });
+    const statuses: number[] = [];
+    for (let index = 0; index < 10; index++) {
+      statuses.push(
+        await client.chat.completions
+          .create({ model: 'chat', messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 20 })
+          .then(
+            () => 200,
+            (error: unknown): number => (error instanceof APIError ? Number(error.status) : 0),
+          ),
+      );
+    }
+    // About $0.0022 a call against $0.005: two answered, then refused.
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0);
+    expect(statuses.at(-1)).toBe(429);
   });
 });

@@ -9,6 +9,7 @@ import type { EventBus } from '../telemetry/event-bus.js';
 import type { RecordBuilderOptions } from '../telemetry/build-request-record.js';
 import { ResponseCachePolicy } from '../policy/cache/response-cache-policy.js';
 import { createBudgetPolicy, type BudgetPolicy } from '../policy/budget-policy.js';
+import { budgetsSchema } from '../config/budgets-schema.js';
 import { createPromptTokenCounter } from '../policy/count-prompt-tokens.js';
 import { createTokenLimitPolicy } from '../policy/token-limit-policy.js';
 import { MemoryState } from '../state/memory-state.js';
@@ -84,19 +85,19 @@ export function createPolicies(options: {
     );
   }
   // 2. budgets
-  const budgets =
-    config.budgets === undefined
-      ? undefined
-      : createBudgetPolicy({
-          config: config.budgets,
-          state,
-          events,
-          prices: createPriceBook({ overrides: config.pricing.overrides }),
-          counter,
-          providerTypes,
-          now: () => clock.now(),
-          onError: (error) => logger.error({ err: error }, 'budget not settled: shared state failed'),
-        });
+  // Always on: a gateway key may carry a budget even when the config sets none.
+  const budgets: BudgetPolicy | undefined = createBudgetPolicy({
+    config: config.budgets ?? budgetsSchema.parse({}),
+    state,
+    events,
+    prices: createPriceBook({ overrides: config.pricing.overrides }),
+    counter,
+    providerTypes,
+    now: () => clock.now(),
+    onError: (error) => logger.error({ err: error }, 'budget not settled: shared state failed'),
+    failureMode: config.state.failureMode.budgets,
+    failures,
+  });
   if (budgets !== undefined) policies.push(budgets);
   // 3. rate limits
   policies.push(

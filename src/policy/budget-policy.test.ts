@@ -7,6 +7,7 @@ import type { BudgetThresholdEvent, LimitHitEvent } from '../telemetry/events.js
 import { createPriceBook } from '../telemetry/pricing/index.js';
 import { createBudgetPolicy } from './budget-policy.js';
 import { createPromptTokenCounter } from './count-prompt-tokens.js';
+import { StateFailureReporter } from './state-failure-reporter.js';
 import type { CallerKey, PolicyCall, PolicyOutcome } from './request-policy.js';
 
 // USD 1 per 1M tokens in and out: 1 micro-USD a token. "Hello world" is 9 prompt tokens, so a call
@@ -205,5 +206,55 @@ describe('createBudgetPolicy: alerts', () => {
       [95, 'soft'],
       [100, 'soft'],
     ]);
+  });
+});
+
+describe('createBudgetPolicy: shared state unreachable', () => {
+  const unreachable = new Proxy(new MemoryState(), {
+    get: (target, property: keyof MemoryState) =>
+      property === 'reserve' || property === 'add'
+        ? () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6390'))
+        : target[property],
+  });
+  const policyWith = (failureMode: 'open' | 'closed') => {
+    const counts: string[] = [];
+    const policy = createBudgetPolicy({
+      config: budgetsSchema.parse({ global: { dailyUsd: 1 } }),
+      state: unreachable,
+      events: new EventBus(),
+      prices,
+      counter: createPromptTokenCounter(),
+      providerTypes: new Map([['sim', 'mock']]),
+      now: () => Date.parse('2026-01-31T12:00:00Z'),
+      failureMode,
+      failures: new StateFailureReporter({
+        logger: { warn: (fields: { mode: string }) => counts.push(fields.mode) },
+        clock: { now: () => 0 },
+      }),
+    });
+    const call: PolicyCall = {
+      requestId: 'r1',
+      model: 'chat',
+      request,
+      metadata: {},
+      key: undefined,
+      stream: false,
+      targets: [target],
+      nowMs: Date.parse('2026-01-31T12:00:00Z'),
+    };
+    return { policy, call, counts };
+  };
+
+  it('fails closed by default: 503 KEEL_STATE_UNAVAILABLE with a short Retry-After', async () => {
+    const { policy, call, counts } = policyWith('closed');
+    const error = await refusal(policy.admit(call));
+    expect(error).toMatchObject({ code: 'KEEL_STATE_UNAVAILABLE', status: 503, retryAfterMs: 1_000 });
+    expect(counts).toEqual(['closed']);
+  });
+
+  it('fails open when configured: admitted unchecked, and the answer says so', async () => {
+    const { policy, call, counts } = policyWith('open');
+    expect(await policy.admit(call)).toEqual({ headers: { 'x-keel-policy-degraded': 'budget' } });
+    expect(counts).toEqual(['open']);
   });
 });

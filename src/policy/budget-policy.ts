@@ -9,6 +9,8 @@ import { computeCostUsd, type PriceBook, type TokenPrices } from '../telemetry/p
 import { budgetPeriod, crossedThresholds } from './budget-periods.js';
 import type { PromptTokenCounter } from './count-prompt-tokens.js';
 import type { PolicyCall, PolicyOutcome, PolicyTicket, RequestPolicy } from './request-policy.js';
+import { degradedHeader, stateUnavailable, type StateFailureReporter } from './state-failure-reporter.js';
+import type { FailureMode } from '../config/state-schema.js';
 
 /** Counters hold whole micro-USD, so sums stay exact in memory and in Redis (no float drift). */
 const microUsdPerUsd = 1_000_000;
@@ -58,6 +60,10 @@ export interface BudgetPolicyOptions {
   now: () => number;
   /** Shared state failed while settling (the request is unaffected; logged). */
   onError?: ((error: unknown) => void) | undefined;
+  /** When the state cannot be reached at admission: refuse (503) or admit unchecked. Default closed. */
+  failureMode?: FailureMode | undefined;
+  /** Counts and logs admission failures (keel_state_errors_total). */
+  failures?: StateFailureReporter | undefined;
 }
 
 export interface BudgetPolicy extends RequestPolicy {
@@ -264,28 +270,37 @@ export function createBudgetPolicy(options: BudgetPolicyOptions): BudgetPolicy {
       if (budgets.length === 0) return undefined;
       // At least 1 micro-USD, so an exhausted budget refuses calls to unpriced models too.
       const worst = Math.max(1, worstCaseMicroUsd(call));
-      if (config.mode === 'soft') {
-        await Promise.all(budgets.map((budget) => state.add(budget.committedKey, worst, budget.endMs)));
-      } else {
-        const results = await Promise.all(
-          budgets.map((budget) =>
-            state.reserve(budget.committedKey, {
-              amount: worst,
-              max: budget.limitMicroUsd,
-              expiresAtMs: budget.endMs,
-            }),
-          ),
-        );
-        const failed = results.findIndex((result) => !result.reserved);
-        if (failed >= 0) {
-          await Promise.all(
-            budgets
-              .filter((_budget, index) => results[index]?.reserved === true)
-              .map((budget) => state.add(budget.committedKey, -worst, budget.endMs)),
+      try {
+        if (config.mode === 'soft') {
+          await Promise.all(budgets.map((budget) => state.add(budget.committedKey, worst, budget.endMs)));
+        } else {
+          const results = await Promise.all(
+            budgets.map((budget) =>
+              state.reserve(budget.committedKey, {
+                amount: worst,
+                max: budget.limitMicroUsd,
+                expiresAtMs: budget.endMs,
+              }),
+            ),
           );
-          const budget = budgets[failed] as BudgetCounter;
-          throw await refuse(call, { budget, total: results[failed]?.total ?? 0 }, worst);
+          const failed = results.findIndex((result) => !result.reserved);
+          if (failed >= 0) {
+            await Promise.all(
+              budgets
+                .filter((_budget, index) => results[index]?.reserved === true)
+                .map((budget) => state.add(budget.committedKey, -worst, budget.endMs)),
+            );
+            const budget = budgets[failed] as BudgetCounter;
+            throw await refuse(call, { budget, total: results[failed]?.total ?? 0 }, worst);
+          }
         }
+      } catch (error) {
+        if (error instanceof KeelError) throw error;
+        // The state is unreachable: nothing was reserved that must be released.
+        const mode = options.failureMode ?? 'closed';
+        options.failures?.report({ policy: 'budget', mode, error });
+        if (mode === 'closed') throw stateUnavailable({ policy: 'budget', what: 'Budgets', cause: error });
+        return { headers: { [degradedHeader]: 'budget' } };
       }
       let settled = false;
       return {
