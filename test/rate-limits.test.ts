@@ -1,6 +1,5 @@
 // Rate limits end to end through the official OpenAI SDK: OpenAI's x-ratelimit-* headers, 429 with Retry-After,
 // the state's failure modes, and two Keel processes sharing one Redis enforcing one limit together.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -11,10 +10,9 @@ import OpenAI, { APIError } from 'openai';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
 import { ManualClock, startKeel, type KeelHarness } from './support/keel-harness.js';
+import { startKeelProcess, stopKeelProcesses } from './support/keel-process.js';
 
 const redisUrl = process.env.KEEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const cli = join(import.meta.dirname, '../src/cli/keel.ts');
-const tsxLoader = new URL('../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
 const messages = [{ role: 'user' as const, content: 'Hi!!' }];
 
 const base: KeelConfigInput = {
@@ -153,45 +151,7 @@ describe('rate limits', () => {
 });
 
 describe('two Keel processes sharing one Redis', () => {
-  const children: ChildProcessWithoutNullStreams[] = [];
-  afterEach(() => {
-    for (const child of children.splice(0))
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-
-  function startChild(configPath: string): Promise<string> {
-    const child = spawn(
-      process.execPath,
-      ['--import', tsxLoader, cli, 'start', '--config', configPath, '--port', '0'],
-      {
-        cwd: mkdtempSync(join(tmpdir(), 'keel-cli-cwd-')),
-        env: {
-          ...process.env,
-          KEEL_CONFIG: '',
-          KEEL_PORT: '',
-          KEEL_ADMIN_TOKEN: '',
-          KEEL_TEST_SHARED_REDIS: redisUrl,
-        },
-        stdio: 'pipe',
-      },
-    );
-    children.push(child);
-    let output = '';
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no listening line in: ${output}`)), 30_000);
-      const read = (chunk: Buffer): void => {
-        output += chunk.toString();
-        const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-        if (match?.[1] !== undefined) {
-          clearTimeout(timer);
-          resolve(match[1]);
-        }
-      };
-      child.stdout.on('data', read);
-      child.stderr.on('data', read);
-      child.on('exit', () => reject(new Error(`exited early: ${output}`)));
-    });
-  }
+  afterEach(stopKeelProcesses);
 
   it('enforce one rate limit together: exactly the limit is admitted under concurrent load, the rest get 429 with Retry-After', async () => {
     const limit = 5;
@@ -214,7 +174,8 @@ rateLimits:
     - { model: chat, requestsPerMinute: ${String(limit)} }
 `,
     );
-    const urls = await Promise.all([startChild(configPath), startChild(configPath)]);
+    const env = { KEEL_TEST_SHARED_REDIS: redisUrl };
+    const urls = await Promise.all([startKeelProcess(configPath, env), startKeelProcess(configPath, env)]);
     const clients = urls.map(
       (url) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 15_000 }),
     );
