@@ -2,7 +2,6 @@
 // the state's failure modes, and two Keel processes sharing one Redis enforcing one limit together.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -11,6 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
 import { ManualClock, startKeel, type KeelHarness } from './support/keel-harness.js';
 import { startKeelProcess, stopKeelProcesses } from './support/keel-process.js';
+import { closedPort } from './support/closed-port.js';
 
 const redisUrl = process.env.KEEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const messages = [{ role: 'user' as const, content: 'Hi!!' }];
@@ -35,15 +35,6 @@ afterAll(async () => {
   if (keys.length > 0) await admin.del(...keys);
   await admin.quit();
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
 
 /** What a client saw: the status, the headers, and the error's code when refused. */
 async function send(

@@ -1,5 +1,4 @@
 // OpenTelemetry traces end to end: Keel exports OTLP/HTTP JSON to a real local receiver.
-import { createServer } from 'node:net';
 import { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
@@ -12,6 +11,7 @@ import {
   type OtlpReceiver,
   type ReceivedSpan,
 } from './support/otlp-receiver.js';
+import { closedPort } from './support/closed-port.js';
 
 const incomingTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
 const incomingSpanId = '00f067aa0ba902b7';
@@ -44,14 +44,6 @@ function config(tracing: NonNullable<KeelConfigInput['telemetry']>['tracing']): 
 const messages = [{ role: 'user' as const, content: 'Tell me about gateways.' }];
 
 /** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
 
 describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let receiver: OtlpReceiver | undefined;

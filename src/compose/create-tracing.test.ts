@@ -1,5 +1,4 @@
 // Unit tests of the tracing wiring: off by default, and a failing collector is logged without its headers.
-import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { validateConfig, type KeelConfigInput } from '../config/index.js';
@@ -7,15 +6,7 @@ import { systemClock } from '../spec/index.js';
 import { EventBus } from '../telemetry/event-bus.js';
 import type { RequestEndEvent } from '../telemetry/events.js';
 import { createTracing } from './create-tracing.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
+import { closedPort } from '../../test/support/closed-port.js';
 
 function setup(tracing: NonNullable<KeelConfigInput['telemetry']>['tracing']) {
   const lines: Record<string, unknown>[] = [];

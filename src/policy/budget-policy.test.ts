@@ -210,12 +210,16 @@ describe('createBudgetPolicy: alerts', () => {
 });
 
 describe('createBudgetPolicy: shared state unreachable', () => {
-  const unreachable = new Proxy(new MemoryState(), {
-    get: (target, property: keyof MemoryState) =>
-      property === 'reserve' || property === 'add'
-        ? () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6390'))
-        : target[property],
-  });
+  /** A state whose server is down: every write rejects. */
+  class UnreachableState extends MemoryState {
+    override reserve(): Promise<{ reserved: boolean; total: number }> {
+      return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6390'));
+    }
+    override add(): Promise<number> {
+      return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6390'));
+    }
+  }
+  const unreachable = new UnreachableState();
   const policyWith = (failureMode: 'open' | 'closed') => {
     const counts: string[] = [];
     const policy = createBudgetPolicy({

@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryState } from './memory-state.js';
 import { redactRedisUrl } from './redact-redis-url.js';
 import { RedisState } from './redis-state.js';
 import { describeSharedStateContract } from './shared-state.contract.js';
+import { closedPort } from '../../test/support/closed-port.js';
 
 const redisUrl = process.env.KEEL_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** One prefix per run, so parallel runs on one Redis never meet; deleted at the end. */
@@ -22,14 +22,6 @@ afterAll(async () => {
 describeSharedStateContract('RedisState', () => new RedisState({ url: redisUrl, keyPrefix: runPrefix }));
 
 /** A loopback port nothing listens on: bound, then released. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return address.port;
-}
 
 describe('RedisState', () => {
   it('prefixes its keys, and counters and TATs expire', async () => {
