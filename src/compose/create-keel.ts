@@ -1,14 +1,17 @@
 // The composition root: config in, a wired gateway and HTTP server out.
+import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import type { KeelConfig } from '../config/index.js';
 import { Gateway } from '../gateway/gateway.js';
 import { buildServer, type EdgeServer } from '../http/server.js';
 import { BreakerRegistry } from '../reliability/breaker-registry.js';
 import { Executor } from '../reliability/executor.js';
+import { SharedBreakerSync } from '../reliability/shared-breaker-sync.js';
 import { LatencyTracker } from '../routing/latency-tracker.js';
 import { targetKey, type ModelRoute, type RouteCatalog } from '../routing/plan-route.js';
-import { ErrorCodes, KeelError, systemClock, type Clock } from '../spec/index.js';
+import { ErrorCodes, KeelError, systemClock, timerScheduler, type Clock } from '../spec/index.js';
 import { EventBus } from '../telemetry/event-bus.js';
 import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
@@ -61,6 +64,8 @@ export interface Keel {
   /** The StatsD/DogStatsD exporter, when enabled. */
   statsd: StatsdExporter | undefined;
   breakers: BreakerRegistry;
+  /** Shares breaker open/closed decisions with the other replicas (state.shareBreakers). */
+  breakerSync: SharedBreakerSync | undefined;
   server: EdgeServer;
   logger: Logger;
   /** Starts listening; returns the base URL. */
@@ -90,6 +95,36 @@ function buildCatalog(config: Readonly<KeelConfig>): RouteCatalog {
     config.server.allowDirectModels ? config.providers.map((provider) => provider.id) : [],
   );
   return { models, directProviders };
+}
+
+/**
+ * Breaker decisions shared through the policies' state: on by default with Redis (several
+ * replicas), off in memory (one process has no one to tell).
+ */
+function createBreakerSync(options: {
+  config: Readonly<KeelConfig>;
+  breakers: BreakerRegistry;
+  events: EventBus;
+  policies: Policies;
+  clock: Clock;
+}): SharedBreakerSync | undefined {
+  const { config, breakers, events, policies, clock } = options;
+  const share = config.state.shareBreakers ?? config.state.redis !== undefined;
+  if (!share || policies.state.kind === 'memory') return undefined;
+  const sync = new SharedBreakerSync({
+    breakers,
+    state: policies.state,
+    clock,
+    scheduler: timerScheduler,
+    // Several Keels may run in one process (tests, embedding): the random part tells them apart.
+    replicaId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    cooldownMs: config.reliability.circuitBreaker.cooldownMs,
+    syncIntervalMs: config.state.breakerSyncIntervalMs,
+    // Counted as keel_state_errors_total and logged at most once a minute; requests never see it.
+    onError: (error) => policies.failures.report({ policy: 'breaker-sync', mode: 'open', error }),
+  });
+  events.on('breaker:transition', (transition) => sync.onTransition(transition));
+  return sync;
 }
 
 /** Wires every part of Keel from a validated config. */
@@ -134,6 +169,7 @@ export function createKeel(options: KeelOptions): Keel {
   });
   const recordOptions = createRecordOptions(config);
   const policies = createPolicies({ config, events, logger, clock, recordOptions });
+  const breakerSync = createBreakerSync({ config, breakers, events, policies, clock });
   const keys = createKeys({ config, clock, logger, store: options.keyStore });
   const gateway = new Gateway({
     catalog: buildCatalog(config),
@@ -235,10 +271,12 @@ export function createKeel(options: KeelOptions): Keel {
     metrics,
     statsd,
     breakers,
+    breakerSync,
     server,
     logger,
     listen: async (listenOptions = {}) => {
       await keys.start();
+      breakerSync?.start();
       await server.app.listen({
         port: listenOptions.port ?? config.server.port,
         host: listenOptions.host ?? config.server.host,
@@ -264,6 +302,8 @@ export function createKeel(options: KeelOptions): Keel {
         server.app.server.closeIdleConnections();
         await closed;
         await chatModels.close();
+        // Publishes the last decisions before the state it writes to closes.
+        await breakerSync?.stop();
         await policies.close();
         await keys.close();
         // Every answered request's record is written before the process exits.

@@ -101,6 +101,7 @@ describe('configSchema defaults', () => {
         keyPrefix: 'keel:',
         commandTimeoutMs: 200,
         connectTimeoutMs: 2_000,
+        breakerSyncIntervalMs: 2_000,
         failureMode: { rateLimits: 'open', budgets: 'closed' },
       },
       rateLimits: { keys: {}, models: [], defaultOutputTokens: 1024 },

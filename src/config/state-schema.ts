@@ -47,6 +47,18 @@ export const stateSchema = z.strictObject({
     .positive()
     .default(2_000)
     .describe('Longest one connection attempt to Redis may take.'),
+  shareBreakers: z
+    .boolean()
+    .optional()
+    .describe(
+      'Share circuit-breaker open/closed decisions between replicas through Redis (failure counts stay per replica). Default: true when state.redis is set; a single process has nothing to share.',
+    ),
+  breakerSyncIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .default(2_000)
+    .describe('How often each replica reads the breaker decisions the others published, ms.'),
   failureMode: z
     .strictObject({
       rateLimits: failureMode

@@ -77,6 +77,8 @@ const unreachable: SharedState = {
   setOnce: () => Promise.reject(new Error('down')),
   cacheGet: () => Promise.reject(new Error('down')),
   cacheSet: () => Promise.reject(new Error('down')),
+  publishBreaker: () => Promise.reject(new Error('down')),
+  readBreakers: () => Promise.reject(new Error('down')),
   close: () => Promise.resolve(),
 };
 

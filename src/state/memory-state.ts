@@ -1,5 +1,5 @@
 // SharedState in this process's memory: the single-process default (lost at exit, shared with no one).
-import type { RateDecision, RateLimit, SharedState } from './shared-state.js';
+import type { RateDecision, RateLimit, SharedBreakerState, SharedState } from './shared-state.js';
 
 interface Counter {
   total: number;
@@ -29,6 +29,7 @@ export class MemoryState implements SharedState {
   readonly #buckets = new Map<string, Counter>();
   readonly #counters = new Map<string, Counter>();
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #breakers = new Map<string, { state: SharedBreakerState; expiresAtMs: number }>();
   readonly #maxCacheEntries: number;
   readonly #maxCacheChars: number;
   #cacheChars = 0;
@@ -118,7 +119,22 @@ export class MemoryState implements SharedState {
     return Promise.resolve();
   }
 
+  publishBreaker(target: string, state: SharedBreakerState, expiresAtMs: number): Promise<void> {
+    this.#breakers.set(target, { state: { ...state }, expiresAtMs });
+    return Promise.resolve();
+  }
+
+  readBreakers(nowMs: number): Promise<Map<string, SharedBreakerState>> {
+    const live = new Map<string, SharedBreakerState>();
+    for (const [target, entry] of this.#breakers) {
+      if (entry.expiresAtMs <= nowMs) this.#breakers.delete(target);
+      else live.set(target, { ...entry.state });
+    }
+    return Promise.resolve(live);
+  }
+
   close(): Promise<void> {
+    this.#breakers.clear();
     this.#buckets.clear();
     this.#counters.clear();
     this.#cache.clear();

@@ -145,6 +145,26 @@ describe('RedisState', () => {
     }
   });
 
+  it('keeps breaker decisions in one hash, dropping expired and unreadable fields when read', async () => {
+    const prefix = `${runPrefix}breakers:`;
+    const state = new RedisState({ url: redisUrl, keyPrefix: prefix });
+    const nowMs = Date.now();
+    try {
+      await state.publishBreaker(
+        'sim/a',
+        { status: 'open', untilMs: nowMs + 1_000, origin: 'r1', atMs: nowMs },
+        nowMs + 1_000,
+      );
+      await state.publishBreaker('sim/b', { status: 'closed', origin: 'r1', atMs: nowMs }, nowMs + 60_000);
+      await admin.hset(`${prefix}breakers`, 'sim/junk', 'not json');
+      const read = await state.readBreakers(nowMs + 1_000);
+      expect([...read.keys()]).toEqual(['sim/b']);
+      expect((await admin.hkeys(`${prefix}breakers`)).sort()).toEqual(['sim/b']);
+    } finally {
+      await state.close();
+    }
+  });
+
   it('says when it is up', async () => {
     const changes: boolean[] = [];
     const state = new RedisState({ url: redisUrl, onAvailabilityChange: (up) => changes.push(up) });

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { decideRate } from './memory-state.js';
 import { redactRedisUrl } from './redact-redis-url.js';
-import type { RateDecision, RateLimit, SharedState } from './shared-state.js';
+import type { RateDecision, RateLimit, SharedBreakerState, SharedState } from './shared-state.js';
 
 /**
  * Numbers cross Lua as strings written with 17 significant digits: a Lua number returned to Redis
@@ -58,7 +58,34 @@ local total = tonumber(redis.call('GET', KEYS[1]) or '0') + tonumber(ARGV[1])
 redis.call('SET', KEYS[1], fmt(total), 'PXAT', ARGV[2])
 return fmt(total)`;
 
+/** KEYS[1] hash; ARGV: field, the value read. Deletes the field only if it still holds that value. */
+const deleteIfSameScript = `
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
+return 0`;
+
+/** The hash holding every target's latest breaker decision, one JSON field per target. */
+const breakersKey = 'breakers';
+
+/** A breaker field's JSON, or undefined when it is not one (written by something else). */
+function parseBreakerEntry(value: string): { state: SharedBreakerState; expiresAtMs: number } | undefined {
+  try {
+    const parsed = JSON.parse(value) as Partial<SharedBreakerState & { expiresAtMs: number }>;
+    const { status, origin, atMs, expiresAtMs } = parsed;
+    if (status !== 'open' && status !== 'closed') return undefined;
+    if (typeof origin !== 'string' || typeof atMs !== 'number' || typeof expiresAtMs !== 'number') {
+      return undefined;
+    }
+    const state: SharedBreakerState = { status, origin, atMs };
+    if (typeof parsed.untilMs === 'number') state.untilMs = parsed.untilMs;
+    if (typeof parsed.reason === 'string') state.reason = parsed.reason;
+    return { state, expiresAtMs };
+  } catch {
+    return undefined;
+  }
+}
+
 interface ScriptedRedis extends Redis {
+  keelDeleteIfSame(key: string, field: string, value: string): Promise<number>;
   keelTakeRate(key: string, limit: number, windowMs: number, cost: number, nowMs: number): Promise<string>;
   keelReserve(key: string, amount: number, max: number, expiresAtMs: number): Promise<[number, string]>;
   keelAdd(key: string, delta: number, expiresAtMs: number): Promise<string>;
@@ -117,6 +144,7 @@ export class RedisState implements SharedState {
     client.defineCommand('keelTakeRate', { numberOfKeys: 1, lua: takeRateScript });
     client.defineCommand('keelReserve', { numberOfKeys: 1, lua: reserveScript });
     client.defineCommand('keelAdd', { numberOfKeys: 1, lua: addScript });
+    client.defineCommand('keelDeleteIfSame', { numberOfKeys: 1, lua: deleteIfSameScript });
     this.#client = client as ScriptedRedis;
     client.on('ready', () => this.#setUp(true));
     // Without an 'error' listener ioredis prints every failed reconnect to the console.
@@ -189,6 +217,34 @@ export class RedisState implements SharedState {
     await this.#run('cacheSet', () =>
       this.#client.set(this.#prefix + key, value, 'PXAT', Math.ceil(expiresAtMs)),
     );
+  }
+
+  async publishBreaker(target: string, state: SharedBreakerState, expiresAtMs: number): Promise<void> {
+    const value = JSON.stringify({ ...state, expiresAtMs: Math.ceil(expiresAtMs) });
+    await this.#run('publishBreaker', () => this.#client.hset(this.#prefix + breakersKey, target, value));
+  }
+
+  async readBreakers(nowMs: number): Promise<Map<string, SharedBreakerState>> {
+    const fields = await this.#run('readBreakers', () => this.#client.hgetall(this.#prefix + breakersKey));
+    const live = new Map<string, SharedBreakerState>();
+    const expired: string[] = [];
+    for (const [target, value] of Object.entries(fields)) {
+      const entry = parseBreakerEntry(value);
+      if (entry === undefined || entry.expiresAtMs <= nowMs) expired.push(target);
+      else live.set(target, entry.state);
+    }
+    // Fields expire by the time inside them (a hash field has no TTL of its own before Redis 7.4).
+    // A replica that republished meanwhile loses nothing: only a field still holding what was read goes.
+    if (expired.length > 0) {
+      await this.#run('readBreakers', () =>
+        Promise.all(
+          expired.map((target) =>
+            this.#client.keelDeleteIfSame(this.#prefix + breakersKey, target, fields[target] ?? ''),
+          ),
+        ),
+      );
+    }
+    return live;
   }
 
   async close(): Promise<void> {

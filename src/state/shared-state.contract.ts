@@ -108,5 +108,30 @@ export function describeSharedStateContract(
       await state.cacheSet(`${prefix}answer`, 'second', nowMs + 60_000);
       expect(await state.cacheGet(`${prefix}answer`, nowMs)).toBe('second');
     });
+
+    it('breakers: one latest decision per target, each until its own expiry', async () => {
+      const nowMs = Date.now();
+      const open = `${prefix}sim/open`;
+      const closed = `${prefix}sim/closed`;
+      const openState = {
+        status: 'open' as const,
+        untilMs: nowMs + 30_000,
+        reason: 'x',
+        origin: 'a',
+        atMs: nowMs,
+      };
+      await state.publishBreaker(open, openState, nowMs + 30_000);
+      await state.publishBreaker(closed, { status: 'open', origin: 'a', atMs: nowMs }, nowMs + 30_000);
+      await state.publishBreaker(closed, { status: 'closed', origin: 'b', atMs: nowMs + 1 }, nowMs + 5_000);
+      const read = await state.readBreakers(nowMs);
+      expect(read.get(open)).toEqual(openState);
+      expect(read.get(closed)).toEqual({ status: 'closed', origin: 'b', atMs: nowMs + 1 });
+      expect(read.has(`${prefix}sim/absent`)).toBe(false);
+      // The closed decision expires first, by its own time; the open one is still read.
+      const later = await state.readBreakers(nowMs + 5_000);
+      expect(later.has(closed)).toBe(false);
+      expect(later.get(open)).toEqual(openState);
+      expect((await state.readBreakers(nowMs + 30_000)).has(open)).toBe(false);
+    });
   });
 }

@@ -1,4 +1,4 @@
-// The state policies share across replicas: rate buckets, budget counters, once-flags and the response cache.
+// The state policies share across replicas: rate buckets, budget counters, once-flags, the response cache and breaker decisions.
 
 /** `limit` units per `windowMs`, with a burst of at most `limit` (a full bucket). */
 export interface RateLimit {
@@ -15,6 +15,18 @@ export interface RateDecision {
   resetMs: number;
   /** When refused: the wait before the same take could succeed, ms; 0 when allowed. */
   retryAfterMs: number;
+}
+
+/** One replica's open/closed decision for a target, as the other replicas read it. */
+export interface SharedBreakerState {
+  status: 'open' | 'closed';
+  /** Open: when the publishing replica lets probes through again (epoch ms). */
+  untilMs?: number | undefined;
+  reason?: string | undefined;
+  /** The replica that published it. */
+  origin: string;
+  /** When it was published (epoch ms); tells two decisions of one replica apart. */
+  atMs: number;
 }
 
 /**
@@ -52,5 +64,12 @@ export interface SharedState {
   /** A cached value, or undefined when absent or expired. */
   cacheGet(key: string, nowMs: number): Promise<string | undefined>;
   cacheSet(key: string, value: string, expiresAtMs: number): Promise<void>;
+  /**
+   * Publishes a breaker decision for `target`, replacing the previous one (one entry per target);
+   * it reads as absent from `expiresAtMs` on.
+   */
+  publishBreaker(target: string, state: SharedBreakerState, expiresAtMs: number): Promise<void>;
+  /** Every target's latest breaker decision that has not expired by `nowMs`. */
+  readBreakers(nowMs: number): Promise<Map<string, SharedBreakerState>>;
   close(): Promise<void>;
 }
