@@ -2,10 +2,13 @@
 import { APIError } from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
-import { countPromptTokens } from '../src/policy/count-prompt-tokens.js';
+import { countPromptTokens, loadTokenizers } from '../src/policy/count-prompt-tokens.js';
 import type { PolicyCall, RequestPolicy } from '../src/policy/request-policy.js';
 import type { LimitHitEvent } from '../src/telemetry/events.js';
 import { startKeel, type KeelHarness } from './support/keel-harness.js';
+
+// The tokenizers load on first need; counting in these tests needs them now.
+await loadTokenizers();
 
 const config: KeelConfigInput = {
   providers: [{ id: 'sim', type: 'mock', latencyMs: { p50: 0, p99: 0 }, seed: 5, outputTokens: 200 }],

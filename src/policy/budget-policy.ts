@@ -268,6 +268,7 @@ export function createBudgetPolicy(options: BudgetPolicyOptions): BudgetPolicy {
     async admit(call: PolicyCall): Promise<PolicyTicket | undefined> {
       const budgets = countersFor(limitsOf(call), call.nowMs);
       if (budgets.length === 0) return undefined;
+      await counter.ready();
       // At least 1 micro-USD, so an exhausted budget refuses calls to unpriced models too.
       const worst = Math.max(1, worstCaseMicroUsd(call));
       try {

@@ -2,7 +2,15 @@ import { countTokens as countO200k, encodeChat } from 'gpt-tokenizer/encoding/o2
 import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { describe, expect, it } from 'vitest';
 import type { ChatRequest } from '../spec/index.js';
-import { countPromptTokens, createPromptTokenCounter, imageTokens } from './count-prompt-tokens.js';
+import {
+  countPromptTokens,
+  loadTokenizers,
+  createPromptTokenCounter,
+  imageTokens,
+} from './count-prompt-tokens.js';
+
+// The tokenizers load on first need; counting in these tests needs them now.
+await loadTokenizers();
 
 const openai = { model: 'gpt-4o-mini', providerType: 'openai' };
 

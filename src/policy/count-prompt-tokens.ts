@@ -1,6 +1,4 @@
 // Counts a chat request's prompt tokens before the call: OpenAI's tokenizers, OpenAI's chat overhead, a bounded cost.
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import type { ChatMessage, ChatRequest } from '../spec/index.js';
 
 /** How a count was made: an OpenAI encoding for OpenAI models, the o200k count as an estimate for others. */
@@ -56,16 +54,35 @@ const longRun = new RegExp(`\\S{${maxRunChars + 1},}`, 'g');
 const asPlainText = { disallowedSpecial: new Set<string>() };
 
 type Counter = (text: string) => number;
+type Encode = (text: string, options: typeof asPlainText) => number;
+
+/** The BPE tables, once loaded: about 70 MB, so a Keel without token limits or budgets never loads them. */
+let encodings: { o200k: Encode; cl100k: Encode } | undefined;
+let loading: Promise<void> | undefined;
+
+/** Loads the tokenizers on first call; later calls resolve at once. countPromptTokens needs them. */
+export function loadTokenizers(): Promise<void> {
+  loading ??= Promise.all([
+    import('gpt-tokenizer/encoding/o200k_base'),
+    import('gpt-tokenizer/encoding/cl100k_base'),
+  ]).then(([o200k, cl100k]) => {
+    encodings = { o200k: o200k.countTokens, cl100k: cl100k.countTokens };
+  });
+  return loading;
+}
 
 const o200kModels = /^(gpt-4o|chatgpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|gpt-oss|o\d)/i;
 const cl100kModels = /^(gpt-4|gpt-3\.5|text-embedding-(3|ada))/i;
 
 function encodingFor(options: CountPromptTokensOptions): { method: TokenCountMethod; count: Counter } {
-  const o200k: Counter = (text) => countO200k(text, asPlainText);
+  const loaded = encodings;
+  if (loaded === undefined)
+    throw new Error('the tokenizers are not loaded yet: await loadTokenizers() first');
+  const o200k: Counter = (text) => loaded.o200k(text, asPlainText);
   if (options.providerType === 'openai') {
     if (o200kModels.test(options.model)) return { method: 'o200k_base', count: o200k };
     if (cl100kModels.test(options.model)) {
-      return { method: 'cl100k_base', count: (text) => countCl100k(text, asPlainText) };
+      return { method: 'cl100k_base', count: (text) => loaded.cl100k(text, asPlainText) };
     }
   }
   // Anthropic, Gemini, Mistral and open models have tokenizers of their own, not published as
@@ -158,6 +175,9 @@ export function countPromptTokens(request: ChatRequest, options: CountPromptToke
 
 /** Counts once per request, however many policies ask (the token limit and the budget both do). */
 export interface PromptTokenCounter {
+  /** Resolves once the tokenizers are loaded (the first time it is awaited, they are). */
+  ready(): Promise<void>;
+  /** Call after `ready()` resolved. */
   count(request: ChatRequest, options: CountPromptTokensOptions): PromptTokenCount;
 }
 
@@ -171,6 +191,7 @@ export function createPromptTokenCounter(
 ): PromptTokenCounter {
   const memo = new WeakMap<readonly ChatMessage[], { key: string; count: PromptTokenCount }>();
   return {
+    ready: loadTokenizers,
     count(request, options) {
       const key = `${options.providerType}\u0000${options.model}`;
       const known = memo.get(request.messages);

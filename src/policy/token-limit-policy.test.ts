@@ -4,7 +4,7 @@ import { KeelError, type ChatRequest } from '../spec/index.js';
 import { MemoryState } from '../state/memory-state.js';
 import { EventBus } from '../telemetry/event-bus.js';
 import type { LimitHitEvent } from '../telemetry/events.js';
-import { countPromptTokens, createPromptTokenCounter } from './count-prompt-tokens.js';
+import { countPromptTokens, loadTokenizers, createPromptTokenCounter } from './count-prompt-tokens.js';
 import type { PolicyCall } from './request-policy.js';
 import {
   averageWindow,
@@ -12,6 +12,9 @@ import {
   decideTokenLimit,
   type TokenRule,
 } from './token-limit-policy.js';
+
+// The tokenizers load on first need; counting in these tests needs them now.
+await loadTokenizers();
 
 const reject: TokenRule = { maxTotalTokens: 100, mode: 'reject', defaultMaxTokens: undefined };
 const clamp: TokenRule = { ...reject, mode: 'clamp' };

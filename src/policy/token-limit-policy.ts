@@ -211,6 +211,7 @@ export function createTokenLimitPolicy(options: TokenLimitPolicyOptions): TokenL
         return ticket;
       }
       const first = call.targets[0];
+      if (needsCount) await counter.ready();
       const promptTokens = needsCount
         ? counter.count(call.request, {
             model: first?.modelId ?? call.model,
