@@ -43,8 +43,6 @@ function config(tracing: NonNullable<KeelConfigInput['telemetry']>['tracing']): 
 
 const messages = [{ role: 'user' as const, content: 'Tell me about gateways.' }];
 
-/** A loopback port nothing listens on. */
-
 describe('OpenTelemetry traces over OTLP/HTTP', () => {
   let receiver: OtlpReceiver | undefined;
   let harness: KeelHarness | undefined;

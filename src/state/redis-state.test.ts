@@ -21,8 +21,6 @@ afterAll(async () => {
 
 describeSharedStateContract('RedisState', () => new RedisState({ url: redisUrl, keyPrefix: runPrefix }));
 
-/** A loopback port nothing listens on: bound, then released. */
-
 describe('RedisState', () => {
   it('prefixes its keys, and counters and TATs expire', async () => {
     const prefix = `${runPrefix}prefix:`;
