@@ -52,3 +52,22 @@ export const rateLimitsSchema = z
   });
 
 export type RateLimitsConfig = z.output<typeof rateLimitsSchema>;
+
+/** Every per-model rate limit names an alias or a provider/model of a configured provider. */
+export function checkRateLimitModels(
+  config: { rateLimits: { models: readonly { model: string }[] } },
+  known: { modelNames: ReadonlySet<string>; providerIds: ReadonlySet<string> },
+  context: z.RefinementCtx,
+): void {
+  const { modelNames, providerIds } = known;
+  config.rateLimits.models.forEach((limit, index) => {
+    const provider = limit.model.split('/')[0] ?? '';
+    if (modelNames.has(limit.model) || (limit.model.includes('/') && providerIds.has(provider))) return;
+    context.addIssue({
+      code: 'custom',
+      path: ['rateLimits', 'models', index, 'model'],
+      input: limit.model,
+      message: `no model has this name; use an alias (${[...modelNames].join(', ') || 'none configured'}) or provider/model`,
+    });
+  });
+}
