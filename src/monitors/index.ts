@@ -1,0 +1,3 @@
+// Pure decision core of monitors: threshold, anomaly, forecast and SLO burn-rate evaluation.
+export * from './monitor-state.js';
+export * from './evaluate-threshold.js';
