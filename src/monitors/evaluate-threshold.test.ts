@@ -175,15 +175,33 @@ describe('evaluateThreshold, defaults and validation', () => {
     ).toBe('recovered: 1000 < warn 2000');
   });
 
-  it.each([
+  it.each<[ThresholdDefinition, RegExp]>([
     [{ ...latency, warn: 5000 }, /warn \(5000\) must not be above critical/],
     [{ ...latency, recoveryCritical: 4500 }, /recoveryCritical \(4500\) must not be above critical/],
     [{ ...latency, recoveryWarn: 2500 }, /recoveryWarn \(2500\) must not be above warn/],
     [{ ...hitRate, recoveryCritical: 0.1 }, /recoveryCritical \(0.1\) must not be below critical/],
     [{ ...latency, critical: Number.NaN }, /critical must be a finite number/],
+    [{ critical: 10, recoveryWarn: 5, direction: 'above', noData: 'ok' }, /recoveryWarn needs warn/],
   ])('rejects inconsistent thresholds %#', (definition, message) => {
     expect(() =>
       evaluateThreshold({ definition, sample: { value: 1, requests: 100 }, previous: 'OK' }),
     ).toThrow(message);
+  });
+});
+
+describe('evaluateThreshold over a series', () => {
+  it('does not flap while the value hovers around critical, and recovers step by step', () => {
+    const series = [1000, 2100, 4100, 3900, 4050, 3100, 2900, 1700, 1400, 1600];
+    let status: MonitorStatus = 'OK';
+    const statuses: MonitorStatus[] = [];
+    for (const value of series) {
+      status = evaluateThreshold({
+        definition: latency,
+        sample: { value, requests: 100 },
+        previous: status,
+      }).status;
+      statuses.push(status);
+    }
+    expect(statuses).toEqual(['OK', 'WARN', 'ALERT', 'ALERT', 'ALERT', 'ALERT', 'WARN', 'WARN', 'OK', 'OK']);
   });
 });

@@ -123,6 +123,9 @@ function validateDefinition(definition: ThresholdDefinition): void {
   if (!Number.isFinite(definition.critical)) {
     throw new RangeError(`threshold critical must be a finite number, got ${definition.critical}`);
   }
+  if (definition.recoveryWarn !== undefined && definition.warn === undefined) {
+    throw new RangeError('threshold recoveryWarn needs warn; set warn or remove recoveryWarn');
+  }
   check('warn', definition.warn, 'critical', definition.critical);
   check('recoveryCritical', definition.recoveryCritical, 'critical', definition.critical);
   check('recoveryWarn', definition.recoveryWarn, 'warn', definition.warn);
