@@ -144,3 +144,46 @@ describe('evaluateAnomaly', () => {
     ).toThrow(message);
   });
 });
+
+describe('evaluateAnomaly over a simulated day with a daily cycle', () => {
+  // Deterministic noise (a linear congruential generator) so the test never flakes.
+  function noise(seed: number): () => number {
+    let state = seed;
+    return () => {
+      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return (state / 2_147_483_648) * 80 - 40; // uniform in [-40, 40) ms
+    };
+  }
+  const next = noise(7);
+  // Hourly p95 latency in ms: 800 ± 400 over the day, plus noise; 8 days, the last one is "today".
+  const days = Array.from({ length: 8 }, () =>
+    Array.from({ length: 24 }, (_, hour) => 800 + 400 * Math.sin((2 * Math.PI * hour) / 24) + next()),
+  );
+  const definition: AnomalyDefinition = { deviations: 4, direction: 'both', minHistory: 5, minSpread: 20 };
+  const sameHourHistory = (hour: number) => days.slice(0, 7).map((day) => day[hour] as number);
+  const today = days[7] as number[];
+
+  it('raises nothing for normal traffic across the whole day', () => {
+    const statuses = today.map(
+      (value, hour) =>
+        evaluateAnomaly({ definition, value, history: sameHourHistory(hour), previous: 'OK' }).status,
+    );
+    expect(statuses).toEqual(Array.from({ length: 24 }, () => 'OK'));
+  });
+
+  it('alerts on a 500 ms spike at a quiet hour that is still below the daily peak', () => {
+    // 21:00 normally sits near 517 ms; +500 ms is still under the midday peak, so only a
+    // seasonal baseline (same hour on previous days) can tell it is abnormal.
+    const hour = 21;
+    const spiked = (today[hour] as number) + 500;
+    expect(spiked).toBeLessThan(Math.max(...today));
+    const result = evaluateAnomaly({
+      definition,
+      value: spiked,
+      history: sameHourHistory(hour),
+      previous: 'OK',
+    });
+    expect(result.status).toBe('ALERT');
+    expect(result.changed).toBe(true);
+  });
+});

@@ -24,6 +24,7 @@ export interface AnomalyDefinition {
   minSpread: number;
 }
 
+/** Inputs of one anomaly evaluation: the definition, the current value, its history and the last status. */
 export interface EvaluateAnomalyOptions {
   definition: AnomalyDefinition;
   /** The current window's value, or null when there was no traffic. */

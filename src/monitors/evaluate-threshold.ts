@@ -35,6 +35,7 @@ export interface ThresholdSample {
   requests: number;
 }
 
+/** Inputs of one threshold evaluation: the definition, this tick's sample and the status from the last tick. */
 export interface EvaluateThresholdOptions {
   definition: ThresholdDefinition;
   sample: ThresholdSample;

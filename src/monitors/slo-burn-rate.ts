@@ -65,6 +65,7 @@ export function errorBudgetRemaining(options: SloCountsOptions): number {
   return roundRatio(1 - bad / (options.total * (1 - options.objective)));
 }
 
+/** Inputs of one burn-rate evaluation: the objective, each window's counts and the last status. */
 export interface EvaluateBurnRateOptions {
   objective: number;
   windows: Readonly<Record<BurnRateWindow, EventCounts>>;
