@@ -172,7 +172,7 @@ describe('evaluateAnomaly over a simulated day with a daily cycle', () => {
   });
 
   it('alerts on a 500 ms spike at a quiet hour that is still below the daily peak', () => {
-    // 21:00 normally sits near 517 ms; +500 ms is still under the midday peak, so only a
+    // 21:00 normally sits near 517 ms; +500 ms is still under the 06:00 peak, so only a
     // seasonal baseline (same hour on previous days) can tell it is abnormal.
     const hour = 21;
     const spiked = (today[hour] as number) + 500;

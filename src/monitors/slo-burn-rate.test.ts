@@ -128,3 +128,22 @@ describe('errorBudgetRemaining', () => {
     expect(() => errorBudgetRemaining({ objective: 0.99, good: -1, total: 1 })).toThrow(RangeError);
   });
 });
+
+describe('the Workbook derivation of the burn-rate thresholds', () => {
+  // 30 days at 1000 requests per hour against 99.9%: a budget of 720 bad requests.
+  // Burning at rate r for h hours spends r × h / 720 of it: 14.4 × 1 h = 2%, 6 × 6 h = 5%, 1 × 72 h = 10%.
+  const hoursInSloWindow = 720;
+  const requestsPerHour = 1000;
+  it.each([
+    [14.4, 1, 0.98],
+    [6, 6, 0.95],
+    [1, 72, 0.9],
+  ])('burning at %s for %s h leaves %s of the budget', (rate, hours, remaining) => {
+    const total = hoursInSloWindow * requestsPerHour;
+    const bad = rate * 0.001 * requestsPerHour * hours;
+    expect(
+      burnRate({ objective: 0.999, good: requestsPerHour * hours - bad, total: requestsPerHour * hours }),
+    ).toBe(rate);
+    expect(errorBudgetRemaining({ objective: 0.999, good: total - bad, total })).toBe(remaining);
+  });
+});
