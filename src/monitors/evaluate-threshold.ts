@@ -75,8 +75,8 @@ export function evaluateThreshold(options: EvaluateThresholdOptions): MonitorEva
   // Orienting every number turns 'below' into 'above', so one set of comparisons serves both.
   const sign = definition.direction === 'above' ? 1 : -1;
   const reaches = (threshold: number) => sign * value >= sign * threshold;
-  const beyond = definition.direction === 'above' ? '>=' : '<=';
-  const short = definition.direction === 'above' ? '<' : '>';
+  const reachedSymbol = definition.direction === 'above' ? '>=' : '<=';
+  const shortOfSymbol = definition.direction === 'above' ? '<' : '>';
 
   const recoveryCritical = definition.recoveryCritical ?? definition.critical;
   const warn = definition.warn;
@@ -87,13 +87,13 @@ export function evaluateThreshold(options: EvaluateThresholdOptions): MonitorEva
   let reason: string;
   if (reaches(definition.critical)) {
     status = 'ALERT';
-    reason = `${value} ${beyond} critical ${definition.critical}`;
+    reason = `${value} ${reachedSymbol} critical ${definition.critical}`;
   } else if (previous === 'ALERT' && reaches(recoveryCritical)) {
     status = 'ALERT';
     reason = `${value} has not recovered past recoveryCritical ${recoveryCritical}`;
   } else if (warn !== undefined && reaches(warn)) {
     status = 'WARN';
-    reason = `${value} ${beyond} warn ${warn}`;
+    reason = `${value} ${reachedSymbol} warn ${warn}`;
   } else if (recoveryWarn !== undefined && wasWarnOrAlert && reaches(recoveryWarn)) {
     status = 'WARN';
     reason = `${value} has not recovered past recoveryWarn ${recoveryWarn}`;
@@ -101,8 +101,8 @@ export function evaluateThreshold(options: EvaluateThresholdOptions): MonitorEva
     status = 'OK';
     reason =
       warn === undefined
-        ? `${value} ${short} critical ${definition.critical}`
-        : `${value} ${short} warn ${warn}`;
+        ? `${value} ${shortOfSymbol} critical ${definition.critical}`
+        : `${value} ${shortOfSymbol} warn ${warn}`;
     if (wasWarnOrAlert) reason = `recovered: ${reason}`;
   }
   return monitorEvaluation({ status, value, previousStatus: previous, reason });
