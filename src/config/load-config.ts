@@ -3,7 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCodes, KeelError } from '../spec/index.js';
+import { monitorTypes } from './monitors-schema.js';
 import { configSchema, type KeelConfig } from './schema.js';
+
+const providerTypes = ['openai', 'anthropic', 'gemini', 'huggingface', 'mock'] as const;
 
 /** A config that cannot start Keel. `problems` holds one line per bad option. */
 export class ConfigError extends KeelError {
@@ -84,7 +87,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       if (discriminator !== undefined) {
         const value = (issue.input as Record<string, unknown> | undefined)?.[discriminator];
         const field = issue.path.at(-1) === discriminator ? where : `${where}.${discriminator}`;
-        return `${field}: got ${JSON.stringify(value)}; use one of openai, anthropic, gemini, huggingface, mock`;
+        const choices = issue.path[0] === 'monitors' ? monitorTypes : providerTypes;
+        return `${field}: got ${JSON.stringify(value)}; use one of ${choices.join(', ')}`;
       }
       return `${where}: ${got}${issue.message}`;
     }

@@ -8,6 +8,7 @@ import { budgetsSchema } from './budgets-schema.js';
 import { limitsSchema } from './limits-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 import { keysSchema } from './keys-schema.js';
+import { checkMonitors, monitorsSchema, notificationsSchema } from './monitors-schema.js';
 
 const id = z
   .string()
@@ -241,6 +242,8 @@ export const configSchema = z
     rateLimits: rateLimitsSchema.prefault({}),
     limits: limitsSchema.optional(),
     budgets: budgetsSchema.optional(),
+    monitors: monitorsSchema.optional(),
+    notifications: notificationsSchema.optional(),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -297,6 +300,7 @@ export const configSchema = z
       }
     });
     checkExperiments(config, modelNames, context);
+    checkMonitors(config, context);
     checkRateLimitModels(config, { modelNames, providerIds }, context);
     const paths = new Set<string>();
     config.routes.forEach((route, index) => {
@@ -344,5 +348,6 @@ export type { CacheConfig } from './cache-schema.js';
 export type { KeysConfig, StaticKeyConfig } from './keys-schema.js';
 export type { TokenAverageConfig, TokenLimitsConfig } from './limits-schema.js';
 export type { BudgetsConfig, SpendLimitConfig } from './budgets-schema.js';
+export type { MonitorDefinition, MonitorsConfig, NotificationsConfig } from './monitors-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

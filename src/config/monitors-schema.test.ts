@@ -1,0 +1,195 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfigText, validateConfig } from './load-config.js';
+import { parseGoodExpression } from './monitors-schema.js';
+
+const issueExample = `
+providers:
+  - { id: sim, type: mock }
+monitors:
+  evaluationIntervalMs: 15000
+  definitions:
+    - { id: p95-latency, type: threshold, metric: latency.p95, groupBy: [provider], window: 5m, warn: 2000, critical: 4000, runbook: "Check the provider's status page; fail over if one target is slow." }
+    - { id: availability, type: slo, objective: 0.99, window: 30d, good: "status=ok and latency<5000" }
+notifications:
+  webhooks:
+    - { id: oncall, url: "https://hooks.example.com/keel", format: slack }   # format: json | slack
+`;
+
+const threshold = {
+  id: 'p95-latency',
+  type: 'threshold',
+  metric: 'latency.p95',
+  window: '5m',
+  warn: 2000,
+  critical: 4000,
+};
+
+function problemsOf(sections: Record<string, unknown>): string[] {
+  try {
+    validateConfig(
+      { providers: [{ id: 'sim', type: 'mock' }], ...sections },
+      { source: 'test.yaml', env: {} },
+    );
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('the config was accepted');
+}
+
+describe('monitors config', () => {
+  it('accepts the example from issue 5 with its values and defaults', () => {
+    const config = parseConfigText(issueExample, { source: 'keel.yaml', env: {} });
+    expect(config.monitors?.evaluationIntervalMs).toBe(15_000);
+    expect(config.monitors?.definitions).toEqual([
+      {
+        id: 'p95-latency',
+        type: 'threshold',
+        metric: 'latency.p95',
+        groupBy: ['provider'],
+        window: '5m',
+        warn: 2000,
+        critical: 4000,
+        direction: 'above',
+        minRequests: 0,
+        noData: 'no-data',
+        priority: 3,
+        tags: [],
+        notify: [],
+        muted: false,
+        runbook: "Check the provider's status page; fail over if one target is slow.",
+      },
+      {
+        id: 'availability',
+        type: 'slo',
+        objective: 0.99,
+        window: '30d',
+        good: { status: 'ok', latencyMs: 5000 },
+        noData: 'no-data',
+        priority: 3,
+        tags: [],
+        notify: [],
+        muted: false,
+      },
+    ]);
+    expect(config.notifications?.webhooks).toEqual([
+      { id: 'oncall', url: 'https://hooks.example.com/keel', format: 'slack' },
+    ]);
+  });
+
+  it('leaves both sections out when not written', () => {
+    const config = validateConfig(
+      { providers: [{ id: 'sim', type: 'mock' }] },
+      { source: 'test.yaml', env: {} },
+    );
+    expect(config.monitors).toBeUndefined();
+    expect(config.notifications).toBeUndefined();
+  });
+
+  it('defaults the interval, webhook format and anomaly fields', () => {
+    const config = validateConfig(
+      {
+        providers: [{ id: 'sim', type: 'mock' }],
+        monitors: {
+          definitions: [
+            { id: 'errors', type: 'anomaly', metric: 'error_rate', window: '5m', notify: ['hook'] },
+          ],
+        },
+        notifications: { webhooks: [{ id: 'hook', url: 'http://127.0.0.1:9000/hook' }] },
+      },
+      { source: 'test.yaml', env: {} },
+    );
+    expect(config.monitors?.evaluationIntervalMs).toBe(15_000);
+    expect(config.notifications?.webhooks[0]?.format).toBe('json');
+    expect(config.monitors?.definitions[0]).toMatchObject({
+      deviations: 3,
+      history: '7d',
+      seasonality: 'daily',
+    });
+  });
+
+  it.each([
+    [
+      'an unknown metric',
+      { ...threshold, metric: 'latency.p42' },
+      'monitors.definitions[0].metric',
+      'latency.p42',
+    ],
+    ['a bad window', { ...threshold, window: '5 minutes' }, 'monitors.definitions[0].window', 'e.g. 5m'],
+    [
+      'an unknown webhook id',
+      { ...threshold, notify: ['pager'] },
+      'monitors.definitions[0].notify[0]',
+      'oncall',
+    ],
+    ['warn above critical', { ...threshold, warn: 5000 }, 'monitors.definitions[0].warn', 'at most 4000'],
+    [
+      'a threshold monitor without critical',
+      { ...threshold, critical: undefined },
+      'monitors.definitions[0].critical',
+      'critical: 4000',
+    ],
+    [
+      'a garbage good expression',
+      { id: 'slo', type: 'slo', objective: 0.99, good: 'latency > fast' },
+      'monitors.definitions[0].good',
+      'status=ok and latency<5000',
+    ],
+    [
+      'an objective of 1',
+      { id: 'slo', type: 'slo', objective: 1, good: 'status=ok' },
+      'monitors.definitions[0].objective',
+      'below 1',
+    ],
+  ])('rejects %s, naming the option', (_name, definition, path, hint) => {
+    const problems = problemsOf({
+      monitors: { definitions: [definition] },
+      notifications: { webhooks: [{ id: 'oncall', url: 'https://hooks.example.com/keel' }] },
+    });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(path);
+    expect(problems[0]).toContain(hint);
+  });
+
+  it('rejects a duplicate monitor id at the second one', () => {
+    const problems = problemsOf({ monitors: { definitions: [threshold, threshold] } });
+    expect(problems).toEqual([expect.stringContaining('monitors.definitions[1].id')]);
+    expect(problems[0]).toContain('duplicate monitor id');
+  });
+
+  it('accepts warn below critical when direction is below, and rejects the reverse', () => {
+    const below = { ...threshold, metric: 'cache_hit_rate', direction: 'below', warn: 0.5, critical: 0.2 };
+    expect(() =>
+      validateConfig(
+        { providers: [{ id: 'sim', type: 'mock' }], monitors: { definitions: [below] } },
+        { source: 't', env: {} },
+      ),
+    ).not.toThrow();
+    const problems = problemsOf({ monitors: { definitions: [{ ...below, warn: 0.1 }] } });
+    expect(problems).toEqual([expect.stringContaining('monitors.definitions[0].warn')]);
+  });
+
+  it('rejects an unknown monitor type, listing the monitor types', () => {
+    const problems = problemsOf({ monitors: { definitions: [{ ...threshold, type: 'magic' }] } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('monitors.definitions[0].type');
+    expect(problems[0]).toContain('threshold, anomaly, forecast, slo');
+  });
+});
+
+describe('parseGoodExpression', () => {
+  it.each([
+    ['status=ok and latency<5000', { status: 'ok', latencyMs: 5000 }],
+    ['latency < 800', { latencyMs: 800 }],
+    ['status = ok', { status: 'ok' }],
+  ])('reads %j', (text, expected) => {
+    expect(parseGoodExpression(text)).toEqual(expected);
+  });
+
+  it.each(['', 'status=error', 'latency>5000', 'status=ok or latency<5000', 'status=ok and status=ok'])(
+    'rejects %j',
+    (text) => {
+      expect(() => parseGoodExpression(text)).toThrow(/status=ok and latency<5000/);
+    },
+  );
+});

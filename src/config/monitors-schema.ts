@@ -1,0 +1,320 @@
+// The `monitors` and `notifications` sections: monitors as code and the webhooks they notify (evaluation not wired yet).
+import { z } from 'zod';
+import { MONITOR_METRICS, parseMonitorMetric, parseWindow } from '../monitors/index.js';
+
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+    'use letters, digits, ".", "_" and "-", starting with a letter or digit',
+  );
+
+/** A window such as `5m`, `1h` or `30d`; checked with {@link parseWindow}, kept as written. */
+const windowText = z.string().superRefine((text, context) => {
+  try {
+    parseWindow(text);
+  } catch (error) {
+    context.addIssue({ code: 'custom', input: text, message: (error as Error).message });
+  }
+});
+
+const metric = z
+  .string()
+  .superRefine((text, context) => {
+    try {
+      parseMonitorMetric(text);
+    } catch (error) {
+      context.addIssue({ code: 'custom', input: text, message: (error as Error).message });
+    }
+  })
+  .describe(`What the monitor watches; one of: ${MONITOR_METRICS.join(', ')}.`);
+
+const dimensions = ['provider', 'model', 'environment', 'application'] as const;
+
+/** Which requests count: an SLO's `good` expression after parsing. */
+export interface GoodRequestCriteria {
+  /** The request succeeded. */
+  status?: 'ok';
+  /** The request finished in less than this many milliseconds. */
+  latencyMs?: number;
+}
+
+const GOOD_HINT =
+  'write clauses joined by "and": status=ok, latency<MILLISECONDS, e.g. "status=ok and latency<5000"';
+
+/**
+ * Parses an SLO's `good` expression such as `status=ok and latency<5000`.
+ *
+ * @throws RangeError naming the bad clause and the accepted form.
+ * @example parseGoodExpression('status=ok and latency<5000') // { status: 'ok', latencyMs: 5000 }
+ */
+export function parseGoodExpression(text: string): GoodRequestCriteria {
+  const criteria: GoodRequestCriteria = {};
+  const clauses = text.trim().split(/\s+and\s+/i);
+  for (const clause of clauses) {
+    const compact = clause.replace(/\s+/g, '');
+    const latency = /^latency<([1-9]\d*)(?:ms)?$/.exec(compact);
+    if (compact === 'status=ok' && criteria.status === undefined) {
+      criteria.status = 'ok';
+    } else if (latency?.[1] !== undefined && criteria.latencyMs === undefined) {
+      criteria.latencyMs = Number(latency[1]);
+    } else {
+      throw new RangeError(
+        `cannot read ${JSON.stringify(clause)} in good expression ${JSON.stringify(text)}; ${GOOD_HINT}`,
+      );
+    }
+  }
+  return criteria;
+}
+
+const goodExpression = z
+  .string()
+  .transform((text, context) => {
+    try {
+      return parseGoodExpression(text);
+    } catch (error) {
+      context.addIssue({ code: 'custom', input: text, message: (error as Error).message });
+      return z.NEVER;
+    }
+  })
+  .describe('Which requests are good, e.g. "status=ok and latency<5000" (latency in ms).');
+
+const commonFields = {
+  id: id.describe('Names the monitor in incidents, notifications and the API.'),
+  filters: z
+    .strictObject({
+      environment: z.string().min(1).optional(),
+      application: z.string().min(1).optional(),
+      provider: z.string().min(1).optional(),
+      model: z.string().min(1).optional(),
+    })
+    .optional()
+    .describe('Only requests with these values count.'),
+  noData: z
+    .enum(['no-data', 'ok', 'keep'])
+    .default('no-data')
+    .describe('State when the window holds no value: NO_DATA, OK, or keep the previous state.'),
+  renotifyIntervalMs: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Notify again while still firing after this long; default: once per transition.'),
+  priority: z.number().int().min(1).max(5).default(3).describe('1..5; an incident it opens is SEV-1..SEV-5.'),
+  tags: z.array(z.string().min(1)).default([]),
+  runbook: z.string().optional().describe('Markdown attached to the incidents it opens.'),
+  notify: z.array(z.string().min(1)).default([]).describe('Ids of notifications.webhooks to call.'),
+  muted: z.boolean().default(false).describe('Evaluated and recorded, but notifies no one.'),
+};
+
+const queryFields = {
+  metric,
+  groupBy: z
+    .array(z.enum(dimensions))
+    .default([])
+    .describe('One evaluation (and state) per combination of these dimensions.'),
+  window: windowText.describe('Trailing window the metric is computed over, e.g. 5m.'),
+  warn: z.number().optional().describe('WARN beyond this value.'),
+  critical: z.number().optional().describe('ALERT beyond this value.'),
+  recoveryWarn: z.number().optional().describe('Leave WARN only once back past this value; default: warn.'),
+  recoveryCritical: z
+    .number()
+    .optional()
+    .describe('Leave ALERT only once back past this value; default: critical.'),
+  direction: z
+    .enum(['above', 'below'])
+    .default('above')
+    .describe('Whether values above or below the thresholds are bad.'),
+  minRequests: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('Fewer requests in the window than this count as no data.'),
+};
+
+export const thresholdMonitorSchema = z.strictObject({
+  ...commonFields,
+  ...queryFields,
+  type: z.literal('threshold'),
+});
+
+export const anomalyMonitorSchema = z.strictObject({
+  ...commonFields,
+  ...queryFields,
+  type: z.literal('anomaly'),
+  deviations: z
+    .number()
+    .positive()
+    .default(3)
+    .describe('How many robust deviations from the baseline is abnormal.'),
+  minHistory: z
+    .number()
+    .int()
+    .positive()
+    .default(12)
+    .describe('Baseline points needed before the monitor judges anything.'),
+  minSpread: z
+    .number()
+    .nonnegative()
+    .default(0)
+    .describe(
+      'Smallest spread the baseline may have, in the metric’s unit, so flat history does not alert on noise.',
+    ),
+  history: windowText.default('7d').describe('Trailing history the baseline is built from, e.g. 7d.'),
+  seasonality: z
+    .enum(['daily', 'none'])
+    .default('daily')
+    .describe('daily: compare with the same hour of previous days.'),
+});
+
+export const forecastMonitorSchema = z.strictObject({
+  ...commonFields,
+  ...queryFields,
+  type: z.literal('forecast'),
+  horizon: windowText.default('24h').describe('How far ahead to forecast, e.g. 24h.'),
+  budgetUsd: z
+    .number()
+    .positive()
+    .optional()
+    .describe('ALERT when the forecast over the horizon passes this; a shorthand for critical.'),
+  history: windowText.default('7d').describe('Trailing history the model is fitted on.'),
+});
+
+export const sloMonitorSchema = z.strictObject({
+  ...commonFields,
+  type: z.literal('slo'),
+  objective: z.number().gt(0).lt(1).describe('Share of good requests promised, e.g. 0.99.'),
+  window: windowText.default('30d').describe('The SLO period, e.g. 30d.'),
+  good: goodExpression,
+});
+
+export const monitorDefinitionSchema = z.discriminatedUnion('type', [
+  thresholdMonitorSchema,
+  anomalyMonitorSchema,
+  forecastMonitorSchema,
+  sloMonitorSchema,
+]);
+
+/** The monitor types, as written in `type:`. */
+export const monitorTypes = ['threshold', 'anomaly', 'forecast', 'slo'] as const;
+
+export const monitorsSchema = z.strictObject({
+  evaluationIntervalMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(15_000)
+    .describe('How often every monitor is evaluated; default 15 s.'),
+  definitions: z.array(monitorDefinitionSchema).default([]),
+});
+
+export const webhookSchema = z.strictObject({
+  id: id.describe('Named by monitors in notify.'),
+  url: z.url({ protocol: /^https?$/ }).describe('Receives a POST per notification.'),
+  format: z
+    .enum(['json', 'slack'])
+    .default('json')
+    .describe('json: Keel’s payload; slack: a Slack-compatible message.'),
+  headers: z.record(z.string(), z.string()).optional().describe('Extra headers, e.g. authorization.'),
+});
+
+export const notificationsSchema = z.strictObject({
+  webhooks: z.array(webhookSchema).default([]),
+});
+
+/** The `monitors` section after defaults. */
+export type MonitorsConfig = z.output<typeof monitorsSchema>;
+/** One monitor definition after defaults. */
+export type MonitorDefinition = z.output<typeof monitorDefinitionSchema>;
+/** The `notifications` section after defaults. */
+export type NotificationsConfig = z.output<typeof notificationsSchema>;
+
+/** Monitor and webhook ids are unique, notify names a webhook, and thresholds are consistent. */
+export function checkMonitors(
+  config: { monitors?: MonitorsConfig | undefined; notifications?: NotificationsConfig | undefined },
+  context: z.RefinementCtx,
+): void {
+  const webhooks = config.notifications?.webhooks ?? [];
+  const webhookIds = new Set<string>();
+  webhooks.forEach((webhook, index) => {
+    if (webhookIds.has(webhook.id)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['notifications', 'webhooks', index, 'id'],
+        input: webhook.id,
+        message: 'duplicate webhook id; give each webhook its own id',
+      });
+    }
+    webhookIds.add(webhook.id);
+  });
+  const known = [...webhookIds].join(', ') || '(none defined; add one under notifications.webhooks)';
+  const monitorIds = new Set<string>();
+  (config.monitors?.definitions ?? []).forEach((definition, index) => {
+    const at = (...path: (string | number)[]) => ['monitors', 'definitions', index, ...path];
+    if (monitorIds.has(definition.id)) {
+      context.addIssue({
+        code: 'custom',
+        path: at('id'),
+        input: definition.id,
+        message: 'duplicate monitor id; give each monitor its own id',
+      });
+    }
+    monitorIds.add(definition.id);
+    definition.notify.forEach((target, targetIndex) => {
+      if (!webhookIds.has(target)) {
+        context.addIssue({
+          code: 'custom',
+          path: at('notify', targetIndex),
+          input: target,
+          message: `no webhook has this id; use one of: ${known}`,
+        });
+      }
+    });
+    if (definition.type === 'slo') return;
+    if (definition.type === 'threshold' && definition.critical === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: at('critical'),
+        message: 'a threshold monitor needs critical; add e.g. critical: 4000',
+      });
+    }
+    checkThresholdOrder(definition, at, context);
+  });
+}
+
+/** With direction above, warn <= critical and each recovery sits on the good side of its threshold. */
+function checkThresholdOrder(
+  definition: Exclude<MonitorDefinition, { type: 'slo' }>,
+  at: (...path: (string | number)[]) => (string | number)[],
+  context: z.RefinementCtx,
+): void {
+  const above = definition.direction === 'above';
+  // "Worse" means further in the bad direction.
+  const worse = (a: number, b: number) => (above ? a > b : a < b);
+  const { warn, critical, recoveryWarn, recoveryCritical } = definition;
+  if (warn !== undefined && critical !== undefined && worse(warn, critical)) {
+    context.addIssue({
+      code: 'custom',
+      path: at('warn'),
+      input: warn,
+      message: `warn is ${above ? 'above' : 'below'} critical (${critical}) with direction ${definition.direction}; write a warn ${above ? 'at most' : 'at least'} ${critical}, or set direction: ${above ? 'below' : 'above'}`,
+    });
+  }
+  const recoveries = [
+    ['recoveryWarn', recoveryWarn, warn, 'warn'],
+    ['recoveryCritical', recoveryCritical, critical, 'critical'],
+  ] as const;
+  for (const [option, recovery, threshold, thresholdName] of recoveries) {
+    if (recovery !== undefined && threshold !== undefined && worse(recovery, threshold)) {
+      context.addIssue({
+        code: 'custom',
+        path: at(option),
+        input: recovery,
+        message: `${option} is past ${thresholdName} (${threshold}) with direction ${definition.direction}; write a value ${above ? 'at most' : 'at least'} ${threshold}`,
+      });
+    }
+  }
+}
