@@ -130,6 +130,12 @@ describe('monitors config', () => {
       'critical: 4000',
     ],
     [
+      'a forecast monitor without a budget',
+      { id: 'cost', type: 'forecast', metric: 'cost.sum', window: '1h' },
+      'monitors.definitions[0].budgetUsd',
+      'budgetUsd: 100',
+    ],
+    [
       'a garbage good expression',
       { id: 'slo', type: 'slo', objective: 0.99, good: 'latency > fast' },
       'monitors.definitions[0].good',

@@ -281,6 +281,17 @@ export function checkMonitors(
         message: 'a threshold monitor needs critical; add e.g. critical: 4000',
       });
     }
+    if (
+      definition.type === 'forecast' &&
+      definition.critical === undefined &&
+      definition.budgetUsd === undefined
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: at('budgetUsd'),
+        message: 'a forecast monitor needs budgetUsd or critical; add e.g. budgetUsd: 100',
+      });
+    }
     checkThresholdOrder(definition, at, context);
   });
 }
