@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import type { AttemptRecord, RequestEndEvent } from '../events.js';
 import { chatOperationName, semconvProviderName } from '../metrics/gen-ai-semconv.js';
+import { failedOver } from '../metrics/metric-labels.js';
 
 // The GenAI attributes are still "development" in the semconv; the semantic-conventions package
 // asks users to copy incubating names rather than import them, as they may change in a minor.
@@ -45,14 +46,6 @@ export function providerEndpoint(provider: { type: string; baseUrl?: string | un
   } catch {
     return { type: provider.type };
   }
-}
-
-/** True when the request moved on to another target, not only retried the first. */
-export function failedOver(attempts: readonly AttemptRecord[]): boolean {
-  const first = attempts[0];
-  if (first === undefined) return false;
-  for (const attempt of attempts) if (attempt.target !== first.target) return true;
-  return false;
 }
 
 function setProvider(attributes: Attributes, providerType: string | undefined): void {
