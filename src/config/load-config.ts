@@ -65,7 +65,7 @@ export function substituteEnv(
   return value;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+export function describeIssue(issue: z.core.$ZodIssue): string {
   const where = pathText(issue.path);
   // Whole objects are not worth echoing: the path already says where the problem is.
   const input = 'input' in issue ? issue.input : undefined;

@@ -1,6 +1,7 @@
 // The `monitors` and `notifications` sections: monitors as code and the webhooks they notify (evaluation not wired yet).
 import { z } from 'zod';
-import { MONITOR_METRICS, parseMonitorMetric, parseWindow } from '../monitors/index.js';
+import { MONITOR_METRICS, parseMonitorMetric, parseWindow } from '../monitors/read-monitor-metric.js';
+import { SERIES_MONITOR_METRICS, seriesMetricOf } from '../monitors/monitor-series.js';
 
 const id = z
   .string()
@@ -83,6 +84,12 @@ const goodExpression = z
 
 const commonFields = {
   id: id.describe('Names the monitor in incidents, notifications and the API.'),
+  title: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Shown in incidents and notifications; default: made from the query.'),
   filters: z
     .strictObject({
       environment: z.string().min(1).optional(),
@@ -158,11 +165,15 @@ export const anomalyMonitorSchema = z.strictObject({
     .describe('Baseline points needed before the monitor judges anything.'),
   minSpread: z
     .number()
-    .nonnegative()
-    .default(0)
+    .positive()
+    .optional()
     .describe(
-      'Smallest spread the baseline may have, in the metric’s unit, so flat history does not alert on noise.',
+      'Smallest spread the baseline may have, in the metric’s unit, so flat history does not alert on noise; default by unit (50 ms, 0.02 of a rate, 5 requests, 50 tokens, 0.01 USD).',
     ),
+  direction: z
+    .enum(['above', 'below', 'both'])
+    .default('above')
+    .describe('Whether values above, below or on either side of the baseline are abnormal.'),
   history: windowText.default('7d').describe('Trailing history the baseline is built from, e.g. 7d.'),
   seasonality: z
     .enum(['daily', 'none'])
@@ -292,13 +303,52 @@ export function checkMonitors(
         message: 'a forecast monitor needs budgetUsd or critical; add e.g. budgetUsd: 100',
       });
     }
+    if (definition.type === 'anomaly' || definition.type === 'forecast') {
+      checkSeriesQuery(definition, at, context);
+      return;
+    }
     checkThresholdOrder(definition, at, context);
   });
 }
 
+/** Anomaly and forecast monitors read a stored series: a metric that has one, one group-by dimension, whole minutes. */
+function checkSeriesQuery(
+  definition: Extract<MonitorDefinition, { type: 'anomaly' | 'forecast' }>,
+  at: (...path: (string | number)[]) => (string | number)[],
+  context: z.RefinementCtx,
+): void {
+  if (seriesMetricOf(parseMonitorMetric(definition.metric)) === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: at('metric'),
+      input: definition.metric,
+      message: `${definition.type} monitors need a metric with a stored series; use one of: ${SERIES_MONITOR_METRICS.join(', ')}`,
+    });
+  }
+  if (definition.groupBy.length > 1) {
+    context.addIssue({
+      code: 'custom',
+      path: at('groupBy'),
+      input: definition.groupBy,
+      message: `${definition.type} monitors group by at most one dimension; keep one of ${definition.groupBy.join(', ')}`,
+    });
+  }
+  if (parseWindow(definition.window) % 60_000 !== 0) {
+    context.addIssue({
+      code: 'custom',
+      path: at('window'),
+      input: definition.window,
+      message: `${definition.type} monitors need a window of whole minutes, e.g. 5m or 1h`,
+    });
+  }
+  if (definition.type === 'forecast') {
+    checkThresholdOrder(definition, at, context);
+  }
+}
+
 /** With direction above, warn <= critical and each recovery sits on the good side of its threshold. */
 function checkThresholdOrder(
-  definition: Exclude<MonitorDefinition, { type: 'slo' }>,
+  definition: Extract<MonitorDefinition, { type: 'threshold' | 'forecast' }>,
   at: (...path: (string | number)[]) => (string | number)[],
   context: z.RefinementCtx,
 ): void {

@@ -35,6 +35,9 @@ export const ErrorCodes = {
   stateUnavailable: 'KEEL_STATE_UNAVAILABLE',
   tokenLimitExceeded: 'KEEL_TOKEN_LIMIT_EXCEEDED',
   budgetExceeded: 'KEEL_BUDGET_EXCEEDED',
+  monitorNotFound: 'KEEL_MONITOR_NOT_FOUND',
+  monitorExists: 'KEEL_MONITOR_EXISTS',
+  monitorReadOnly: 'KEEL_MONITOR_READ_ONLY',
   internal: 'KEEL_INTERNAL',
 } as const;
 

@@ -34,6 +34,8 @@ export interface StatsQuery {
   filters?: RollupFilters | undefined;
   /** Without it, one group (key `{}`) with the totals, present even when nothing matched. */
   groupBy?: readonly StoreDimension[] | undefined;
+  /** When set, each group also counts the requests faster than this (`latencyBelow`), from its sketch. */
+  latencyBelowMs?: number | undefined;
 }
 
 /** Quantiles in milliseconds; null when the group has no value (e.g. TTFT without streams). */
@@ -73,6 +75,8 @@ export interface StatsGroup {
   upstream: Quantiles;
   overhead: Quantiles;
   ttft: Quantiles;
+  /** Requests whose total latency was below the query's `latencyBelowMs` (within the sketch's 1 %). */
+  latencyBelow?: number | undefined;
 }
 
 export interface StatsResult {

@@ -1,0 +1,123 @@
+// The monitors Keel runs when the config defines none: seed 002's five threshold and three anomaly monitors, an SLO and a cost budget.
+import { monitorDefinitionSchema, type MonitorDefinition } from '../config/monitors-schema.js';
+
+/** USD per day the cost forecast watches when no global daily budget is configured. */
+export const DEFAULT_DAILY_COST_BUDGET_USD = 100;
+
+/**
+ * The default pack. Per-target monitors group by provider (a provider is the target's upstream; the
+ * store keeps the requested model, not the served one). Thresholds are meant for chat traffic:
+ * p95 2 s warn / 4 s alert, 5 % / 10 % errors. `dailyBudgetUsd` is the global daily budget when one is set.
+ */
+export function defaultMonitorPack(
+  options: { dailyBudgetUsd?: number | undefined } = {},
+): MonitorDefinition[] {
+  const budgetUsd = options.dailyBudgetUsd ?? DEFAULT_DAILY_COST_BUDGET_USD;
+  const perProvider = { groupBy: ['provider'], window: '5m', minRequests: 20 };
+  const pack: unknown[] = [
+    {
+      id: 'error-rate',
+      type: 'threshold',
+      metric: 'error_rate',
+      ...perProvider,
+      warn: 0.05,
+      critical: 0.1,
+      recoveryCritical: 0.07,
+      priority: 2,
+      runbook:
+        'Errors from one provider: check its status page and `GET /api/breakers`. Keel fails over when the route has another target; trip the breaker (`POST /api/breakers/trip`) to move traffic off it now.',
+    },
+    {
+      id: 'p95-latency',
+      type: 'threshold',
+      metric: 'latency.p95',
+      ...perProvider,
+      warn: 2000,
+      critical: 4000,
+      recoveryCritical: 3500,
+      priority: 3,
+      runbook:
+        "Slow answers: compare upstream and overhead latency in `/api/stats` to tell the provider's slowness from Keel's. Check the provider's status page; fail over if one target is slow.",
+    },
+    {
+      id: 'ttft-p95',
+      type: 'threshold',
+      metric: 'ttft.p95',
+      ...perProvider,
+      minRequests: 10,
+      warn: 1500,
+      critical: 3000,
+      priority: 3,
+      runbook:
+        'Streams start late: the provider is queueing. Check its status page and consider a faster target.',
+    },
+    {
+      id: 'keel-overhead',
+      type: 'threshold',
+      metric: 'overhead.p99',
+      window: '5m',
+      minRequests: 50,
+      warn: 5,
+      critical: 25,
+      priority: 3,
+      runbook:
+        "Keel itself is slow: check the process's CPU and event-loop lag (`/metrics`), the store's health (`keel_telemetry_*`) and whether a replica is overloaded.",
+    },
+    {
+      id: 'error-rate-anomaly',
+      type: 'anomaly',
+      metric: 'error_rate',
+      ...perProvider,
+      deviations: 4,
+      priority: 3,
+      runbook: "A provider's error rate is far above its usual level for this time of day.",
+    },
+    {
+      id: 'p95-latency-anomaly',
+      type: 'anomaly',
+      metric: 'latency.p95',
+      ...perProvider,
+      deviations: 4,
+      minSpread: 100,
+      priority: 4,
+      runbook: "A provider's p95 latency is far above its usual level for this time of day.",
+    },
+    {
+      id: 'cost-anomaly',
+      type: 'anomaly',
+      metric: 'cost.sum',
+      window: '1h',
+      history: '14d',
+      deviations: 4,
+      minHistory: 6,
+      priority: 3,
+      runbook:
+        'Spend per hour is far above the usual for this hour: look for a runaway caller in `/api/stats?group_by=application` and cap it with a budget or rate limit.',
+    },
+    {
+      id: 'latency-slo',
+      type: 'slo',
+      objective: 0.99,
+      window: '30d',
+      good: 'status=ok and latency<5000',
+      priority: 2,
+      runbook:
+        'The error budget of "99% of requests succeed within 5 s" is burning fast. Find the provider or model behind it with `POST /api/insights/attribution`.',
+    },
+    {
+      id: 'daily-cost-budget',
+      type: 'forecast',
+      metric: 'cost.sum',
+      window: '1h',
+      horizon: '24h',
+      history: '7d',
+      warn: Math.round(budgetUsd * 0.8 * 100) / 100,
+      budgetUsd,
+      noData: 'ok',
+      priority: 3,
+      runbook:
+        'At the current trend the next 24 h will cost more than the daily budget. Check which application is growing and set `budgets` to enforce a limit.',
+    },
+  ];
+  return pack.map((definition) => monitorDefinitionSchema.parse(definition));
+}

@@ -1,0 +1,268 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { monitorDefinitionSchema, type MonitorDefinition } from '../config/monitors-schema.js';
+import type { NotificationMessage, Notifier } from '../notifications/notification.js';
+import { openOpsDatabase, type OpsDatabase } from '../ops/ops-database.js';
+import type { Clock, Scheduler } from '../spec/index.js';
+import { SqliteStore } from '../store/sqlite/sqlite-store.js';
+import { makeSyntheticRecords } from '../store/synthetic-records.js';
+import type { RequestRecord } from '../telemetry/request-record.js';
+import { MonitorScheduler } from './monitor-scheduler.js';
+import type { MonitorTransition } from './monitor-transition.js';
+import { SqliteMonitorStore } from './sqlite-monitor-store.js';
+
+const START_MS = Date.parse('2026-03-02T10:00:00Z');
+const TICK_MS = 15_000;
+const [template] = makeSyntheticRecords({ count: 1, startMs: START_MS });
+
+let sequence = 0;
+function record(overrides: Partial<RequestRecord> & { timeMs: number }): RequestRecord {
+  sequence += 1;
+  return {
+    ...(template as RequestRecord),
+    requestId: `r-${sequence}`,
+    provider: 'openai',
+    requestedModel: 'chat',
+    status: 200,
+    outcome: 'ok',
+    errorCode: undefined,
+    totalMs: 500,
+    upstreamMs: 499,
+    overheadMs: 1,
+    ...overrides,
+  };
+}
+
+class TestClock implements Clock {
+  nowMs = START_MS;
+  now(): number {
+    return this.nowMs;
+  }
+  sleep(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const idleScheduler: Scheduler = { every: () => () => undefined, soon: (task) => task() };
+
+function definition(input: Record<string, unknown>): MonitorDefinition {
+  return monitorDefinitionSchema.parse(input);
+}
+
+const p95 = definition({
+  id: 'p95-latency',
+  type: 'threshold',
+  metric: 'latency.p95',
+  groupBy: ['provider'],
+  window: '5m',
+  warn: 2000,
+  critical: 4000,
+  recoveryCritical: 3000,
+  notify: ['oncall'],
+});
+
+const opened: { db: OpsDatabase; store: SqliteStore }[] = [];
+afterEach(async () => {
+  for (const { db, store } of opened.splice(0)) {
+    db.close();
+    await store.close();
+  }
+});
+
+function setup(options: { definitions: MonitorDefinition[]; opsPath?: string; store?: SqliteStore }) {
+  const clock = new TestClock();
+  const store = options.store ?? new SqliteStore({ path: ':memory:' });
+  const db = openOpsDatabase(options.opsPath ?? ':memory:');
+  opened.push({ db, store });
+  const monitorStore = new SqliteMonitorStore(db);
+  const transitions: MonitorTransition[] = [];
+  const messages: { targets: readonly string[]; message: NotificationMessage }[] = [];
+  const notifier: Notifier = {
+    enqueue: (targets, message) => {
+      messages.push({ targets, message });
+      return targets.map((target) => `${target}-${messages.length}`);
+    },
+  };
+  const errors: unknown[] = [];
+  const scheduler = new MonitorScheduler({
+    store,
+    monitorStore,
+    definitions: () => options.definitions,
+    isMuted: (candidate) => candidate.muted,
+    intervalMs: TICK_MS,
+    clock,
+    scheduler: idleScheduler,
+    onTransition: (transition) => {
+      transitions.push(transition);
+    },
+    notifier,
+    onError: (error) => errors.push(error),
+  });
+  /** Inserts `count` requests spread over the last minute before now. */
+  const traffic = async (count: number, overrides: Partial<RequestRecord>) => {
+    const records = Array.from({ length: count }, (_, index) =>
+      record({ timeMs: clock.nowMs - 60_000 + Math.floor((index * 60_000) / count), ...overrides }),
+    );
+    await store.insert(records);
+  };
+  const advance = (ms: number) => {
+    clock.nowMs += ms;
+  };
+  return { clock, store, db, monitorStore, scheduler, transitions, messages, errors, traffic, advance };
+}
+
+describe('MonitorScheduler', () => {
+  it('alerts on the first tick that sees a breach, per group, and stores the transition', async () => {
+    const { scheduler, transitions, traffic, monitorStore, errors } = setup({ definitions: [p95] });
+    await traffic(40, { provider: 'openai', totalMs: 800 });
+    await traffic(40, { provider: 'anthropic', totalMs: 5200 });
+    const tick = await scheduler.tick();
+    expect(errors).toEqual([]);
+    expect(tick.evaluated).toBe(2);
+    expect(transitions.map((transition) => [transition.groupId, transition.from, transition.to])).toEqual([
+      ['provider=anthropic', 'OK', 'ALERT'],
+    ]);
+    const [alert] = transitions;
+    expect(alert?.monitor).toMatchObject({ id: 'p95-latency', priority: 3, notify: ['oncall'] });
+    expect(alert?.value).toBeGreaterThan(5000);
+    expect(alert?.graph?.points.length).toBe(1);
+    expect(alert?.graph?.thresholds).toEqual({ warn: 2000, critical: 4000 });
+    expect(monitorStore.transitions('p95-latency', 10)).toHaveLength(1);
+    expect(scheduler.states('p95-latency').map((state) => [state.groupId, state.status])).toEqual([
+      ['provider=anthropic', 'ALERT'],
+      ['provider=openai', 'OK'],
+    ]);
+  });
+
+  it('keeps ALERT until the value recovers past recoveryCritical (hysteresis), then opens no second transition', async () => {
+    const { scheduler, transitions, traffic, advance } = setup({ definitions: [p95] });
+    await traffic(40, { totalMs: 4500 });
+    await scheduler.tick();
+    const statuses: string[] = [];
+    for (const latencyMs of [4500, 3500, 3500, 2500]) {
+      advance(5 * 60_000);
+      await traffic(40, { totalMs: latencyMs });
+      await scheduler.tick();
+      statuses.push(scheduler.states('p95-latency')[0]?.status ?? 'none');
+    }
+    expect(statuses).toEqual(['ALERT', 'ALERT', 'ALERT', 'WARN']);
+    expect(transitions.map((transition) => `${transition.from}>${transition.to}`)).toEqual([
+      'OK>ALERT',
+      'ALERT>WARN',
+    ]);
+  });
+
+  it('notifies WARN transitions and renotifies a group still firing after renotifyIntervalMs, never a muted monitor', async () => {
+    const warnOnly = definition({ ...p95, id: 'warned', renotifyIntervalMs: 60_000 });
+    const muted = definition({ ...p95, id: 'muted', muted: true });
+    const { scheduler, messages, traffic, advance } = setup({ definitions: [warnOnly, muted] });
+    await traffic(40, { totalMs: 2500 });
+    await scheduler.tick();
+    expect(messages.map(({ message }) => message.title)).toEqual(['warned WARN provider=openai']);
+    advance(TICK_MS);
+    await scheduler.tick();
+    expect(messages).toHaveLength(1);
+    advance(60_000);
+    await scheduler.tick();
+    expect(messages.map(({ message }) => message.title)).toEqual([
+      'warned WARN provider=openai',
+      'warned still WARN provider=openai',
+    ]);
+    expect(messages[0]?.targets).toEqual(['oncall']);
+  });
+
+  it('judges a group that went quiet with the no-data policy and forgets it after a day', async () => {
+    const keep = definition({ ...p95, id: 'keep', noData: 'keep' });
+    const { scheduler, transitions, traffic, advance } = setup({ definitions: [p95, keep] });
+    await traffic(40, { totalMs: 800 });
+    await scheduler.tick();
+    advance(10 * 60_000);
+    await scheduler.tick();
+    expect(scheduler.states('p95-latency').map((state) => state.status)).toEqual(['NO_DATA']);
+    expect(scheduler.states('keep').map((state) => state.status)).toEqual(['OK']);
+    expect(transitions.map((transition) => `${transition.monitor.id}:${transition.to}`)).toEqual([
+      'p95-latency:NO_DATA',
+    ]);
+    advance(86_400_000);
+    await scheduler.tick();
+    expect(scheduler.states('p95-latency')).toEqual([]);
+    expect(scheduler.states('keep')).toEqual([]);
+  });
+
+  it('resumes every group state after a restart, so a standing ALERT is not reported again', async () => {
+    const opsPath = join(mkdtempSync(join(tmpdir(), 'keel-monitors-')), 'ops.db');
+    const store = new SqliteStore({ path: ':memory:' });
+    const first = setup({ definitions: [p95], opsPath, store });
+    await first.traffic(40, { totalMs: 4500 });
+    await first.scheduler.tick();
+    expect(first.transitions).toHaveLength(1);
+    first.db.close();
+    opened.splice(0);
+    const second = setup({ definitions: [p95], opsPath, store });
+    second.clock.nowMs = first.clock.nowMs + TICK_MS;
+    await second.scheduler.tick();
+    expect(second.scheduler.states('p95-latency').map((state) => state.status)).toEqual(['ALERT']);
+    expect(second.transitions).toEqual([]);
+    expect(
+      second.monitorStore.groupEvaluations({
+        monitorId: 'p95-latency',
+        groupId: 'provider=openai',
+        fromMs: 0,
+        toMs: second.clock.nowMs + 1,
+      }),
+    ).toHaveLength(2);
+  });
+
+  it('counts a monitor whose read fails and keeps its state, while the others are evaluated', async () => {
+    const { scheduler, store, traffic, errors } = setup({ definitions: [p95] });
+    await traffic(40, { totalMs: 4500 });
+    await scheduler.tick();
+    const stats = store.stats.bind(store);
+    store.stats = () => Promise.reject(new Error('disk gone'));
+    const tick = await scheduler.tick();
+    store.stats = stats;
+    expect(tick.failed).toEqual(['p95-latency']);
+    expect(errors).toHaveLength(1);
+    expect(scheduler.states('p95-latency')[0]?.status).toBe('ALERT');
+    expect(scheduler.counters()).toEqual({ ticks: 2, errors: 1 });
+  });
+
+  it('judges an anomaly against the same time of day, and a forecast against its budget', async () => {
+    const anomaly = definition({
+      id: 'errors-anomaly',
+      type: 'anomaly',
+      metric: 'error_rate',
+      window: '5m',
+      minHistory: 6,
+      deviations: 3,
+    });
+    const forecast = definition({
+      id: 'cost-forecast',
+      type: 'forecast',
+      metric: 'cost.sum',
+      window: '1h',
+      horizon: '24h',
+      budgetUsd: 10,
+    });
+    const { scheduler, traffic, advance, transitions } = setup({ definitions: [anomaly, forecast] });
+    // Six quiet hours at 2 % errors and rising spend, then a burst of errors.
+    for (let step = 0; step < 72; step += 1) {
+      await traffic(20, { costUsd: 0.002 * (1 + step / 12) });
+      await traffic(1, { status: 500, outcome: 'error', errorCode: 'KEEL_UPSTREAM_SERVER_ERROR' });
+      advance(5 * 60_000);
+    }
+    await traffic(20, { status: 500, outcome: 'error', errorCode: 'KEEL_UPSTREAM_SERVER_ERROR' });
+    await scheduler.tick();
+    const [errorsState] = scheduler.states('errors-anomaly');
+    expect(errorsState?.status).toBe('ALERT');
+    expect(errorsState?.details.historyPoints).toBeGreaterThanOrEqual(6);
+    const [costState] = scheduler.states('cost-forecast');
+    // Hourly spend grows by about $0.48 an hour from $1.2: Holt extrapolates the line, about $218 over 24 h.
+    expect(costState?.value).toBeGreaterThan(190);
+    expect(costState?.value).toBeLessThan(240);
+    expect(costState?.status).toBe('ALERT');
+    expect(transitions.some((transition) => transition.monitor.id === 'errors-anomaly')).toBe(true);
+  });
+});

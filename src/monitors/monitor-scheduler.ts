@@ -1,0 +1,307 @@
+// Evaluates every monitor each tick from the rollups, keeps each group's state, and hands transitions on.
+import type { MonitorDefinition } from '../config/monitors-schema.js';
+import type { Notifier } from '../notifications/notification.js';
+import type { Clock, Scheduler } from '../spec/index.js';
+import type { TelemetryStore } from '../store/store.js';
+import { monitorSummary, monitorThresholds, monitorUnit } from './describe-monitor.js';
+import { evaluateMonitor } from './evaluate-monitor.js';
+import type { MonitorStatus } from './monitor-state.js';
+import type { GraphSnapshot, MonitorTransition } from './monitor-transition.js';
+import { emptyObservation, observeMonitor, type GroupObservation } from './observe-monitor.js';
+import { parseWindow } from './read-monitor-metric.js';
+import type { MonitorGroupState, SqliteMonitorStore, StoredTransition } from './sqlite-monitor-store.js';
+
+/** Options of {@link MonitorScheduler}. */
+export interface MonitorSchedulerOptions {
+  store: TelemetryStore;
+  monitorStore: SqliteMonitorStore;
+  /** The monitors to evaluate, read at every tick (config plus API-made ones). */
+  definitions: () => readonly MonitorDefinition[];
+  /** Whether a monitor is muted now (its definition or an API override). */
+  isMuted: (definition: MonitorDefinition) => boolean;
+  intervalMs: number;
+  clock: Clock;
+  scheduler: Scheduler;
+  /** Runs before each tick's reads, e.g. flushing buffered records into the store. */
+  beforeRead?: (() => Promise<void>) | undefined;
+  /** Each state change of a group, in order; awaited before the next tick. Incidents open from here. */
+  onTransition?: ((transition: MonitorTransition) => void | Promise<void>) | undefined;
+  /** After every tick, with its time: incidents resolve quiet ones from here. */
+  afterTick?: ((nowMs: number) => void | Promise<void>) | undefined;
+  /** WARN transitions and renotifications go here (ALERTs notify through their incident). */
+  notifier?: Notifier | undefined;
+  /** A monitor that could not be read or judged this tick keeps its state; the error comes here. */
+  onError: (error: unknown, monitorId: string) => void;
+  /** Evaluations and transitions older than this are deleted; default 7 days. */
+  historyRetentionMs?: number | undefined;
+  /** A group with no traffic that has been OK or NO_DATA this long is forgotten; default 1 day. */
+  forgetAfterMs?: number | undefined;
+}
+
+/** What one tick did. */
+export interface TickSummary {
+  atMs: number;
+  evaluated: number;
+  transitions: MonitorTransition[];
+  failed: string[];
+}
+
+const DAY_MS = 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Runs the monitors. `tick()` is public so tests and `keel` commands can drive it with their own clock. */
+export class MonitorScheduler {
+  readonly #options: MonitorSchedulerOptions;
+  /** monitorId → groupId → state. */
+  readonly #states = new Map<string, Map<string, MonitorGroupState>>();
+  #stopTimer: (() => void) | undefined;
+  #running: Promise<TickSummary> | undefined;
+  #lastPruneMs = 0;
+  #ticks = 0;
+  #errors = 0;
+
+  constructor(options: MonitorSchedulerOptions) {
+    this.#options = options;
+    for (const state of options.monitorStore.states())
+      this.#groups(state.monitorId).set(state.groupId, state);
+  }
+
+  start(): void {
+    this.#stopTimer ??= this.#options.scheduler.every(this.#options.intervalMs, () => {
+      // A slow tick is not run twice at once: the next one waits for its turn.
+      if (this.#running === undefined) void this.tick().catch(() => undefined);
+    });
+  }
+
+  /** Stops ticking and waits for a tick in progress. */
+  async stop(): Promise<void> {
+    this.#stopTimer?.();
+    this.#stopTimer = undefined;
+    await this.#running?.catch(() => undefined);
+  }
+
+  /** Every group's state of one monitor, or of all. */
+  states(monitorId?: string): MonitorGroupState[] {
+    const monitors: Map<string, MonitorGroupState>[] =
+      monitorId === undefined
+        ? [...this.#states.values()]
+        : [this.#states.get(monitorId) ?? new Map<string, MonitorGroupState>()];
+    return monitors.flatMap((groups) => [...groups.values()]);
+  }
+
+  counters(): { ticks: number; errors: number } {
+    return { ticks: this.#ticks, errors: this.#errors };
+  }
+
+  /** Forgets a deleted monitor's groups. */
+  forget(monitorId: string): void {
+    this.#states.delete(monitorId);
+    this.#options.monitorStore.forgetMonitor(monitorId);
+  }
+
+  /** Evaluates every monitor once, now. Concurrent calls share the tick in progress. */
+  tick(): Promise<TickSummary> {
+    this.#running ??= this.#tick().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  async #tick(): Promise<TickSummary> {
+    const options = this.#options;
+    await options.beforeRead?.();
+    const nowMs = options.clock.now();
+    const summary: TickSummary = { atMs: nowMs, evaluated: 0, transitions: [], failed: [] };
+    const definitions = options.definitions();
+    for (const definition of definitions) {
+      try {
+        const observed = await observeMonitor({ store: options.store, definition, nowMs });
+        const result = this.#judge({ definition, observed, nowMs });
+        summary.evaluated += result.states.length;
+        summary.transitions.push(...result.transitions);
+      } catch (error) {
+        this.#errors += 1;
+        summary.failed.push(definition.id);
+        options.onError(error, definition.id);
+      }
+    }
+    this.#ticks += 1;
+    if (nowMs - this.#lastPruneMs >= PRUNE_EVERY_MS) {
+      this.#lastPruneMs = nowMs;
+      options.monitorStore.prune(nowMs - (options.historyRetentionMs ?? 7 * DAY_MS));
+    }
+    for (const transition of summary.transitions) {
+      try {
+        await options.onTransition?.(transition);
+      } catch (error) {
+        this.#errors += 1;
+        options.onError(error, transition.monitor.id);
+      }
+    }
+    await options.afterTick?.(nowMs);
+    return summary;
+  }
+
+  /** Decides every group of one monitor, stores the tick and notifies WARNs and renotifications. */
+  #judge(input: { definition: MonitorDefinition; observed: GroupObservation[]; nowMs: number }): {
+    states: MonitorGroupState[];
+    transitions: MonitorTransition[];
+  } {
+    const { definition, nowMs } = input;
+    const groups = this.#groups(definition.id);
+    const seen = new Set(input.observed.map((entry) => entry.groupId));
+    const quiet = [...groups.values()]
+      .filter((state) => !seen.has(state.groupId))
+      .map((state) => ({
+        group: state.group,
+        groupId: state.groupId,
+        observation: emptyObservation(definition),
+      }));
+    const muted = this.#options.isMuted(definition);
+    const summary = monitorSummary(definition, muted);
+    const states: MonitorGroupState[] = [];
+    const stored: StoredTransition[] = [];
+    const transitions: MonitorTransition[] = [];
+    const forget: { monitorId: string; groupId: string }[] = [];
+    for (const entry of [...input.observed, ...quiet]) {
+      const previous = groups.get(entry.groupId);
+      const previousStatus: MonitorStatus = previous?.status ?? 'OK';
+      const { evaluation, details } = evaluateMonitor({
+        definition,
+        observation: entry.observation,
+        previous: previousStatus,
+      });
+      const changed = previous === undefined ? evaluation.status !== 'OK' : evaluation.changed;
+      const state: MonitorGroupState = {
+        monitorId: definition.id,
+        groupId: entry.groupId,
+        group: entry.group,
+        status: evaluation.status,
+        sinceMs: changed || previous === undefined ? nowMs : previous.sinceMs,
+        value: evaluation.value,
+        reason: evaluation.reason,
+        details,
+        evaluatedMs: nowMs,
+        notifiedMs: previous?.notifiedMs ?? null,
+      };
+      if (!seen.has(entry.groupId) && !changed && (state.status === 'OK' || state.status === 'NO_DATA')) {
+        if (nowMs - state.sinceMs >= (this.#options.forgetAfterMs ?? DAY_MS)) {
+          groups.delete(entry.groupId);
+          forget.push({ monitorId: definition.id, groupId: entry.groupId });
+          continue;
+        }
+      }
+      if (changed) {
+        stored.push({
+          monitorId: definition.id,
+          groupId: entry.groupId,
+          group: entry.group,
+          atMs: nowMs,
+          from: previousStatus,
+          status: state.status,
+          value: state.value,
+          reason: state.reason,
+        });
+        transitions.push({
+          monitor: summary,
+          group: entry.group,
+          groupId: entry.groupId,
+          from: previousStatus,
+          to: state.status,
+          value: state.value,
+          reason: state.reason,
+          atMs: nowMs,
+        });
+      }
+      this.#notifyIfDue({ definition, state, changed, from: previousStatus, muted });
+      groups.set(entry.groupId, state);
+      states.push(state);
+    }
+    this.#options.monitorStore.saveTick({ states, transitions: stored, forget });
+    // Snapshots read the history just stored, so the trigger's own point is on the chart.
+    for (const transition of transitions) {
+      if (transition.to === 'ALERT') transition.graph = this.#snapshot(definition, transition.groupId, nowMs);
+    }
+    return { states, transitions };
+  }
+
+  /** WARN transitions notify at once; a group still firing after renotifyIntervalMs notifies again. */
+  #notifyIfDue(input: {
+    definition: MonitorDefinition;
+    state: MonitorGroupState;
+    changed: boolean;
+    from: MonitorStatus;
+    muted: boolean;
+  }): void {
+    const { definition, state, changed, muted } = input;
+    const notifier = this.#options.notifier;
+    if (changed && state.status === 'ALERT') {
+      // Its incident tells the targets; the renotify clock starts now.
+      state.notifiedMs = state.evaluatedMs;
+      return;
+    }
+    if (notifier === undefined || muted || definition.notify.length === 0) return;
+    const firing = state.status === 'ALERT' || state.status === 'WARN';
+    const due =
+      (changed && state.status === 'WARN') ||
+      (!changed &&
+        firing &&
+        definition.renotifyIntervalMs !== undefined &&
+        state.evaluatedMs - (state.notifiedMs ?? state.sinceMs) >= definition.renotifyIntervalMs);
+    if (!due) return;
+    state.notifiedMs = state.evaluatedMs;
+    const still = changed ? '' : 'still ';
+    const where = state.groupId === '' ? '' : ` ${state.groupId}`;
+    notifier.enqueue(definition.notify, {
+      kind: 'monitor.transition',
+      title: `${definition.id} ${still}${state.status}${where}`,
+      text: `**${monitorSummary(definition, muted).title}**\n${state.reason}${definition.runbook === undefined ? '' : `\n\nRunbook: ${definition.runbook.split('\n').slice(0, 3).join('\n')}`}`,
+      severity: `SEV-${definition.priority}`,
+      status: state.status,
+      monitorId: definition.id,
+      fields: {
+        monitor: definition.id,
+        group: state.groupId,
+        value: state.value,
+        from: input.from,
+        to: state.status,
+      },
+      dedupeKey: `${definition.id}:${state.groupId}:${state.status}:${state.evaluatedMs}`,
+      atMs: state.evaluatedMs,
+    });
+  }
+
+  /** The values the monitor judged for the group over the last while: the chart attached to its incident. */
+  #snapshot(definition: MonitorDefinition, groupId: string, nowMs: number): GraphSnapshot {
+    const spanMs =
+      definition.type === 'slo'
+        ? 3_600_000
+        : Math.min(6 * 3_600_000, Math.max(1_800_000, 6 * parseWindow(definition.window)));
+    const evaluations = this.#options.monitorStore.groupEvaluations({
+      monitorId: definition.id,
+      groupId,
+      fromMs: nowMs - spanMs,
+      toMs: nowMs + 1,
+    });
+    return {
+      metric: definition.type === 'slo' ? 'burn_rate' : definition.metric,
+      unit: monitorUnit(definition),
+      fromMs: nowMs - spanMs,
+      toMs: nowMs,
+      stepMs: this.#options.intervalMs,
+      points: evaluations.flatMap((evaluation) =>
+        evaluation.value === null ? [] : [{ tMs: evaluation.atMs, value: evaluation.value }],
+      ),
+      thresholds: monitorThresholds(definition),
+    };
+  }
+
+  #groups(monitorId: string): Map<string, MonitorGroupState> {
+    let groups = this.#states.get(monitorId);
+    if (groups === undefined) {
+      groups = new Map();
+      this.#states.set(monitorId, groups);
+    }
+    return groups;
+  }
+}

@@ -1,0 +1,259 @@
+// Reads what a monitor judges from the telemetry store, per group: a window's value, a baseline, a forecast or SLO counts.
+import type { MonitorDefinition } from '../config/monitors-schema.js';
+import type { RollupFilters, StatsGroup, TelemetryStore } from '../store/store.js';
+import type { MonitorObservation } from './evaluate-monitor.js';
+import { forecastSum, holtForecast } from './forecast-holt.js';
+import { groupIdOf } from './monitor-transition.js';
+import { readMonitorSeries } from './monitor-series.js';
+import {
+  parseMonitorMetric,
+  parseWindow,
+  readMonitorMetric,
+  type MonitorMetric,
+} from './read-monitor-metric.js';
+import { burnRateWindows, type BurnRateWindow, type EventCounts } from './slo-burn-rate.js';
+
+/** One group's observation at one tick. */
+export interface GroupObservation {
+  group: Record<string, string>;
+  groupId: string;
+  observation: MonitorObservation;
+}
+
+/** Holt smoothing used by forecast monitors: level follows the last few buckets, the trend changes slowly. */
+export const FORECAST_ALPHA = 0.3;
+export const FORECAST_BETA = 0.1;
+
+/** Daily seasonality compares with buckets within this distance of the same time of day. */
+const SEASONAL_SLOT_MS = 3_600_000; // 1 h
+const DAY_MS = 86_400_000;
+/** The store serves at most this many points per series. */
+const MAX_SERIES_POINTS = 10_000;
+const COUNTING: ReadonlySet<MonitorMetric> = new Set(['requests', 'tokens.sum', 'cost.sum']);
+
+/**
+ * What each group of `definition` shows at `nowMs`. Groups seen in the window come back; the caller
+ * adds the groups it knew that went quiet ({@link emptyObservation}).
+ */
+export async function observeMonitor(options: {
+  store: TelemetryStore;
+  definition: MonitorDefinition;
+  nowMs: number;
+}): Promise<GroupObservation[]> {
+  const { definition } = options;
+  switch (definition.type) {
+    case 'threshold':
+      return observeValues({ ...options, definition });
+    case 'anomaly':
+      return observeAnomaly({ ...options, definition });
+    case 'forecast':
+      return observeForecast({ ...options, definition });
+    case 'slo':
+      return [{ group: {}, groupId: '', observation: await observeSlo({ ...options, definition }) }];
+  }
+}
+
+/** The observation of a group with no traffic at all in the window. */
+export function emptyObservation(definition: MonitorDefinition): MonitorObservation {
+  switch (definition.type) {
+    case 'threshold':
+      return { kind: 'value', value: null, requests: 0 };
+    case 'anomaly':
+      return { kind: 'anomaly', value: null, requests: 0, history: [] };
+    case 'forecast':
+      return { kind: 'forecast', value: null, requests: 0, points: 0 };
+    case 'slo': {
+      const none = { good: 0, total: 0 };
+      const windows = Object.fromEntries(burnRateWindows.map((window) => [window, none]));
+      return { kind: 'slo', windows: windows as Record<BurnRateWindow, EventCounts>, period: none };
+    }
+  }
+}
+
+type Of<T extends MonitorDefinition['type']> = Extract<MonitorDefinition, { type: T }>;
+
+async function observeValues(options: {
+  store: TelemetryStore;
+  definition: Of<'threshold'>;
+  nowMs: number;
+}): Promise<GroupObservation[]> {
+  const { definition } = options;
+  const values = await readMonitorMetric({
+    store: options.store,
+    metric: parseMonitorMetric(definition.metric),
+    windowMs: parseWindow(definition.window),
+    nowMs: options.nowMs,
+    groupBy: definition.groupBy,
+    filters: definition.filters,
+  });
+  return values.map((sample) => ({
+    group: sample.key,
+    groupId: groupIdOf(sample.key),
+    observation: { kind: 'value', value: sample.value, requests: sample.requests },
+  }));
+}
+
+async function observeAnomaly(options: {
+  store: TelemetryStore;
+  definition: Of<'anomaly'>;
+  nowMs: number;
+}): Promise<GroupObservation[]> {
+  const { store, definition, nowMs } = options;
+  const metric = parseMonitorMetric(definition.metric);
+  const windowMs = parseWindow(definition.window);
+  const current = await readMonitorMetric({
+    store,
+    metric,
+    windowMs,
+    nowMs,
+    groupBy: definition.groupBy,
+    filters: definition.filters,
+  });
+  // Whole buckets that end before the current window starts: the baseline never contains what it judges.
+  const toMs = Math.floor((nowMs - windowMs) / windowMs) * windowMs;
+  const fromMs = Math.max(nowMs - parseWindow(definition.history), toMs - MAX_SERIES_POINTS * windowMs);
+  const series = await readMonitorSeries({
+    store,
+    metric,
+    by: definition.groupBy[0],
+    fromMs,
+    toMs,
+    stepMs: windowMs,
+    filters: definition.filters,
+  });
+  const historyOf = new Map<string, number[]>();
+  for (const entry of series) {
+    const points = COUNTING.has(metric) ? trimLeadingZeros(entry.points) : entry.points;
+    const seasonal =
+      definition.seasonality === 'daily'
+        ? points.filter((point) => timeOfDayDistanceMs(point.tMs, nowMs) <= SEASONAL_SLOT_MS)
+        : points;
+    historyOf.set(
+      groupIdOf(entry.key),
+      seasonal.map((point) => point.value),
+    );
+  }
+  return current.map((sample) => {
+    const groupId = groupIdOf(sample.key);
+    return {
+      group: sample.key,
+      groupId,
+      observation: {
+        kind: 'anomaly',
+        value: sample.value,
+        requests: sample.requests,
+        history: historyOf.get(groupId) ?? [],
+      },
+    };
+  });
+}
+
+async function observeForecast(options: {
+  store: TelemetryStore;
+  definition: Of<'forecast'>;
+  nowMs: number;
+}): Promise<GroupObservation[]> {
+  const { store, definition, nowMs } = options;
+  const metric = parseMonitorMetric(definition.metric);
+  const stepMs = parseWindow(definition.window);
+  // Only whole buckets: the one still filling would read as a sudden drop.
+  const toMs = Math.floor(nowMs / stepMs) * stepMs;
+  // Whole buckets at the start too, for the same reason.
+  const earliestMs = Math.max(nowMs - parseWindow(definition.history), toMs - MAX_SERIES_POINTS * stepMs);
+  const fromMs = Math.ceil(earliestMs / stepMs) * stepMs;
+  const by = definition.groupBy[0];
+  const [series, stats] = await Promise.all([
+    readMonitorSeries({ store, metric, by, fromMs, toMs, stepMs, filters: definition.filters }),
+    store.stats({ fromMs, toMs, filters: definition.filters, groupBy: definition.groupBy }),
+  ]);
+  const requestsOf = new Map(stats.groups.map((group) => [groupIdOf(group.key), group.requests]));
+  const horizon = Math.max(1, Math.ceil(parseWindow(definition.horizon) / stepMs));
+  return series.map((entry) => {
+    const groupId = groupIdOf(entry.key);
+    const trimmed = COUNTING.has(metric) ? trimLeadingZeros(entry.points) : entry.points;
+    // Traffic that began inside the first bucket filled it only partly: a false jump for the trend.
+    const whole = COUNTING.has(metric) && trimmed.length >= 3 ? trimmed.slice(1) : trimmed;
+    const values = whole.map((point) => point.value);
+    const holt = { values, alpha: FORECAST_ALPHA, beta: FORECAST_BETA, horizon };
+    const value =
+      values.length < 2
+        ? null
+        : COUNTING.has(metric)
+          ? forecastSum({ ...holt, floor: 0 })
+          : (holtForecast(holt).forecast.at(-1) ?? null);
+    return {
+      group: entry.key,
+      groupId,
+      observation: { kind: 'forecast', value, requests: requestsOf.get(groupId) ?? 0, points: values.length },
+    };
+  });
+}
+
+/** Good and total requests per burn-rate window and over the SLO period. */
+async function observeSlo(options: {
+  store: TelemetryStore;
+  definition: Of<'slo'>;
+  nowMs: number;
+}): Promise<MonitorObservation> {
+  const { store, definition, nowMs } = options;
+  const countsOver = (windowMs: number) =>
+    sloCounts({
+      store,
+      filters: definition.filters,
+      good: definition.good,
+      fromMs: nowMs - windowMs,
+      toMs: nowMs,
+    });
+  const [period, ...windowCounts] = await Promise.all([
+    countsOver(parseWindow(definition.window)),
+    ...burnRateWindows.map((window) => countsOver(parseWindow(window))),
+  ]);
+  const windows = Object.fromEntries(burnRateWindows.map((window, index) => [window, windowCounts[index]]));
+  return {
+    kind: 'slo',
+    windows: windows as Record<BurnRateWindow, EventCounts>,
+    period: period ?? { good: 0, total: 0 },
+  };
+}
+
+async function sloCounts(options: {
+  store: TelemetryStore;
+  filters: RollupFilters | undefined;
+  good: Of<'slo'>['good'];
+  fromMs: number;
+  toMs: number;
+}): Promise<EventCounts> {
+  const { store, good, fromMs, toMs } = options;
+  const all = await store.stats({ fromMs, toMs, filters: options.filters, latencyBelowMs: good.latencyMs });
+  const total = totalOf(all.groups, (group) => group.requests);
+  if (good.status === undefined) {
+    return {
+      total,
+      good: good.latencyMs === undefined ? total : totalOf(all.groups, (group) => group.latencyBelow ?? 0),
+    };
+  }
+  if (good.latencyMs === undefined) return { total, good: totalOf(all.groups, (group) => group.ok) };
+  // Fast and successful: the sketch of the successful requests alone says how many were fast.
+  const ok = await store.stats({
+    fromMs,
+    toMs,
+    filters: { ...options.filters, statusClass: '2xx' },
+    latencyBelowMs: good.latencyMs,
+  });
+  return { total, good: Math.min(total, Math.round(totalOf(ok.groups, (group) => group.latencyBelow ?? 0))) };
+}
+
+function totalOf(groups: readonly StatsGroup[], pick: (group: StatsGroup) => number): number {
+  return groups.reduce((sum, group) => sum + pick(group), 0);
+}
+
+function trimLeadingZeros<T extends { value: number }>(points: readonly T[]): T[] {
+  const first = points.findIndex((point) => point.value !== 0);
+  return first === -1 ? [] : points.slice(first);
+}
+
+/** How far apart two instants are in time of day (UTC), 0..12 h. */
+function timeOfDayDistanceMs(aMs: number, bMs: number): number {
+  const distance = Math.abs((((aMs - bMs) % DAY_MS) + DAY_MS) % DAY_MS);
+  return Math.min(distance, DAY_MS - distance);
+}
