@@ -10,6 +10,7 @@ const config = validateConfig(
     models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'sim-1' }] }],
     telemetry: { store: { enabled: false } },
     keys: { path: ':memory:' },
+    ops: { path: ':memory:' },
   },
   { source: 'test', env: {} },
 );

@@ -11,7 +11,14 @@ import { Executor } from '../reliability/executor.js';
 import { SharedBreakerSync } from '../reliability/shared-breaker-sync.js';
 import { LatencyTracker } from '../routing/latency-tracker.js';
 import { targetKey, type ModelRoute, type RouteCatalog } from '../routing/plan-route.js';
-import { ErrorCodes, KeelError, systemClock, timerScheduler, type Clock } from '../spec/index.js';
+import {
+  ErrorCodes,
+  KeelError,
+  systemClock,
+  timerScheduler,
+  type Clock,
+  type Scheduler,
+} from '../spec/index.js';
 import { EventBus } from '../telemetry/event-bus.js';
 import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
@@ -33,6 +40,8 @@ import { createTelemetry, type Telemetry } from './create-telemetry.js';
 import { createTracing, type Tracing } from './create-tracing.js';
 import { createKeys, type Keys } from './create-keys.js';
 import type { KeyStore } from '../keys/key-store.js';
+import { openOpsDatabase, type OpsDatabase } from '../ops/ops-database.js';
+import { createMonitors, type Monitors } from './create-monitors.js';
 
 export interface KeelOptions {
   config: Readonly<KeelConfig>;
@@ -46,6 +55,8 @@ export interface KeelOptions {
   policies?: readonly RequestPolicy[] | undefined;
   /** Where gateway keys live; default: a SqliteKeyStore on keys.path. */
   keyStore?: KeyStore | undefined;
+  /** Runs the monitor ticks; default: timers every monitors.evaluationIntervalMs. */
+  monitorScheduler?: Scheduler | undefined;
 }
 
 export interface Keel {
@@ -59,6 +70,10 @@ export interface Keel {
   policies: Policies;
   /** Gateway keys: the store, and the in-memory ring the edge authenticates against. */
   keys: Keys;
+  /** Monitor state, history, incidents and the notification outbox (ops.path). */
+  ops: OpsDatabase;
+  /** The monitors, when the telemetry store is on. */
+  monitors: Monitors | undefined;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
   /** The StatsD/DogStatsD exporter, when enabled. */
@@ -210,8 +225,18 @@ export function createKeel(options: KeelOptions): Keel {
           ),
       })
     : undefined;
+  const ops = openOpsDatabase(config.ops.path);
+  const monitors = createMonitors({
+    config,
+    db: ops,
+    telemetry,
+    clock,
+    logger,
+    scheduler: options.monitorScheduler,
+  });
   const budgets = policies.budgets;
   const apiExtensions = [
+    ...(monitors === undefined ? [] : [monitors.routes]),
     ...(budgets === undefined
       ? []
       : [createBudgetRoutes({ status: (nowMs) => budgets.status(nowMs), now: () => clock.now() })]),
@@ -268,6 +293,8 @@ export function createKeel(options: KeelOptions): Keel {
     tracing,
     policies,
     keys,
+    ops,
+    monitors,
     metrics,
     statsd,
     breakers,
@@ -277,6 +304,7 @@ export function createKeel(options: KeelOptions): Keel {
     listen: async (listenOptions = {}) => {
       await keys.start();
       breakerSync?.start();
+      monitors?.scheduler.start();
       await server.app.listen({
         port: listenOptions.port ?? config.server.port,
         host: listenOptions.host ?? config.server.host,
@@ -301,6 +329,7 @@ export function createKeel(options: KeelOptions): Keel {
         // Keep-alive sockets of requests that finished during the drain would otherwise hold close().
         server.app.server.closeIdleConnections();
         await closed;
+        await monitors?.scheduler.stop();
         await chatModels.close();
         // Publishes the last decisions before the state it writes to closes.
         await breakerSync?.stop();
@@ -311,6 +340,7 @@ export function createKeel(options: KeelOptions): Keel {
         // After the last request:end: queued spans are flushed, and a collector that is down only costs a bounded wait.
         // StatsD sends the metrics still buffered. Neither rejects.
         await Promise.all([tracing?.shutdown(), statsd?.close()]);
+        ops.close();
         return { drained };
       })();
       return closing;

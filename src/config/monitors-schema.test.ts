@@ -77,13 +77,14 @@ describe('monitors config', () => {
     ]);
   });
 
-  it('leaves both sections out when not written', () => {
+  it('defaults to no definitions (so the default pack runs) and no webhooks when not written', () => {
     const config = validateConfig(
       { providers: [{ id: 'sim', type: 'mock' }] },
       { source: 'test.yaml', env: {} },
     );
-    expect(config.monitors).toBeUndefined();
-    expect(config.notifications).toBeUndefined();
+    expect(config.monitors.definitions).toEqual([]);
+    expect(config.monitors.defaultPack).toBe(true);
+    expect(config.notifications.webhooks).toEqual([]);
   });
 
   it('defaults the interval, webhook format and anomaly fields', () => {

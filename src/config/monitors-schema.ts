@@ -220,6 +220,51 @@ export const monitorsSchema = z.strictObject({
     .default(15_000)
     .describe('How often every monitor is evaluated; default 15 s.'),
   definitions: z.array(monitorDefinitionSchema).default([]),
+  defaultPack: z
+    .boolean()
+    .default(true)
+    .describe('Run the default monitors (docs/configuration.md#default-monitors) when definitions is empty.'),
+  historyRetentionMs: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 86_400_000)
+    .describe('How long evaluations and transitions are kept; default 7 days.'),
+});
+
+export const incidentsSchema = z.strictObject({
+  autoResolve: z
+    .boolean()
+    .default(true)
+    .describe('Resolve a stable incident after quietPeriodMs without a new alert; false: only on request.'),
+  quietPeriodMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(15 * 60_000)
+    .describe('How long a recovered (stable) incident stays quiet before it resolves; default 15 min.'),
+  publicUrl: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      "Keel's address as people reach it, for dashboard links in notifications, e.g. https://keel.example.com.",
+    ),
+  notify: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'Webhook ids told about incidents declared by hand (monitor incidents use the monitor’s notify).',
+    ),
+});
+
+export const opsSchema = z.strictObject({
+  path: z
+    .string()
+    .min(1)
+    .default('./data/ops.db')
+    .describe(
+      'SQLite file for monitor state and history, incidents and the notification outbox; `:memory:` for none.',
+    ),
 });
 
 export const webhookSchema = z.strictObject({
@@ -240,12 +285,17 @@ export const notificationsSchema = z.strictObject({
 export type MonitorsConfig = z.output<typeof monitorsSchema>;
 /** One monitor definition after defaults. */
 export type MonitorDefinition = z.output<typeof monitorDefinitionSchema>;
+/** The `incidents` section after defaults. */
+export type IncidentsConfig = z.output<typeof incidentsSchema>;
 /** The `notifications` section after defaults. */
 export type NotificationsConfig = z.output<typeof notificationsSchema>;
 
 /** Monitor and webhook ids are unique, notify names a webhook, and thresholds are consistent. */
 export function checkMonitors(
-  config: { monitors?: MonitorsConfig | undefined; notifications?: NotificationsConfig | undefined },
+  config: {
+    monitors?: Pick<MonitorsConfig, 'definitions'> | undefined;
+    notifications?: NotificationsConfig | undefined;
+  },
   context: z.RefinementCtx,
 ): void {
   const webhooks = config.notifications?.webhooks ?? [];

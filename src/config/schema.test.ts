@@ -105,6 +105,15 @@ describe('configSchema defaults', () => {
         failureMode: { rateLimits: 'open', budgets: 'closed' },
       },
       rateLimits: { keys: {}, models: [], defaultOutputTokens: 1024 },
+      monitors: {
+        evaluationIntervalMs: 15_000,
+        definitions: [],
+        defaultPack: true,
+        historyRetentionMs: 604_800_000,
+      },
+      notifications: { webhooks: [] },
+      incidents: { autoResolve: true, quietPeriodMs: 900_000, notify: [] },
+      ops: { path: './data/ops.db' },
     });
   });
 

@@ -8,7 +8,13 @@ import { budgetsSchema } from './budgets-schema.js';
 import { limitsSchema } from './limits-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 import { keysSchema } from './keys-schema.js';
-import { checkMonitors, monitorsSchema, notificationsSchema } from './monitors-schema.js';
+import {
+  checkMonitors,
+  incidentsSchema,
+  monitorsSchema,
+  notificationsSchema,
+  opsSchema,
+} from './monitors-schema.js';
 
 const id = z
   .string()
@@ -242,8 +248,10 @@ export const configSchema = z
     rateLimits: rateLimitsSchema.prefault({}),
     limits: limitsSchema.optional(),
     budgets: budgetsSchema.optional(),
-    monitors: monitorsSchema.optional(),
-    notifications: notificationsSchema.optional(),
+    monitors: monitorsSchema.prefault({}),
+    notifications: notificationsSchema.prefault({}),
+    incidents: incidentsSchema.prefault({}),
+    ops: opsSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -348,6 +356,11 @@ export type { CacheConfig } from './cache-schema.js';
 export type { KeysConfig, StaticKeyConfig } from './keys-schema.js';
 export type { TokenAverageConfig, TokenLimitsConfig } from './limits-schema.js';
 export type { BudgetsConfig, SpendLimitConfig } from './budgets-schema.js';
-export type { MonitorDefinition, MonitorsConfig, NotificationsConfig } from './monitors-schema.js';
+export type {
+  IncidentsConfig,
+  MonitorDefinition,
+  MonitorsConfig,
+  NotificationsConfig,
+} from './monitors-schema.js';
 export type TelemetryConfig = KeelConfig['telemetry'];
 export type PriceOverride = KeelConfig['pricing']['overrides'][number];

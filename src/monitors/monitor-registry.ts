@@ -141,10 +141,7 @@ export class MonitorRegistry {
       .superRefine((value, context) =>
         checkMonitors(
           {
-            monitors: {
-              evaluationIntervalMs: 0,
-              definitions: value.monitors.definitions as MonitorDefinition[],
-            },
+            monitors: { definitions: value.monitors.definitions as MonitorDefinition[] },
             notifications: this.#options.notifications,
           },
           context,

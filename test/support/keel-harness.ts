@@ -42,6 +42,7 @@ export function withTempStore(config: KeelConfigInput): KeelConfigInput {
   return {
     ...config,
     keys: { path: join(dir, 'keys.db'), ...config.keys },
+    ops: { path: join(dir, 'ops.db'), ...config.ops },
     telemetry: {
       ...config.telemetry,
       store: { path: join(dir, 'keel.db'), spoolPath: join(dir, 'spool.jsonl'), ...config.telemetry?.store },
