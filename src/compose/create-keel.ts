@@ -29,6 +29,7 @@ import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/me
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
 import { registerStateMetrics } from '../telemetry/metrics/state-metrics.js';
 import { registerPolicyMetrics } from '../telemetry/metrics/policy-metrics.js';
+import { registerMonitorMetrics } from '../telemetry/metrics/monitor-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import { ExperimentRouter } from '../policy/experiment-router.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
@@ -280,6 +281,12 @@ export function createKeel(options: KeelOptions): Keel {
       events,
       budgets: budgets === undefined ? undefined : () => budgets.status(clock.now()),
     });
+    if (monitors !== undefined) {
+      registerMonitorMetrics(metrics.registry, {
+        states: () => monitors.scheduler.states(),
+        counters: () => monitors.scheduler.counters(),
+      });
+    }
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });
   }
