@@ -35,6 +35,8 @@ export const ErrorCodes = {
   stateUnavailable: 'KEEL_STATE_UNAVAILABLE',
   tokenLimitExceeded: 'KEEL_TOKEN_LIMIT_EXCEEDED',
   budgetExceeded: 'KEEL_BUDGET_EXCEEDED',
+  incidentNotFound: 'KEEL_INCIDENT_NOT_FOUND',
+  incidentConflict: 'KEEL_INCIDENT_CONFLICT',
   internal: 'KEEL_INTERNAL',
 } as const;
 
