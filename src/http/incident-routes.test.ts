@@ -279,6 +279,23 @@ describe('incident routes over real HTTP and a real ops database', () => {
     expect(json<ErrorBody>(response).error).toMatchObject({ code, param });
   });
 
+  it('drops a blank description and takes the body author over the header', async () => {
+    const created = await call(
+      'POST',
+      '/api/incidents',
+      { title: 'Blank', severity: '5', description: '   ', author: 'erin' },
+      { 'x-keel-author': 'frank' },
+    );
+    const body = json<{
+      incident: { id: string; description?: string; severity: string };
+      timeline: { author?: string }[];
+    }>(created);
+    expect(body.incident.severity).toBe('SEV-5');
+    expect(body.incident.description).toBeUndefined();
+    expect(body.timeline[0]?.author).toBe('erin');
+    await call('PATCH', `/api/incidents/${body.incident.id}`, { status: 'resolved' });
+  });
+
   it('refuses a note that is not JSON with KEEL_INVALID_JSON', async () => {
     const response = await fetch(`${base}/api/incidents/INC-1/notes`, {
       method: 'POST',

@@ -15,9 +15,11 @@ export interface IncidentRoutesOptions {
 /** The header naming who made a change, when the body has no `author`. */
 export const AUTHOR_HEADER = 'x-keel-author';
 
+/** `SEV-2`, `sev-2`, `2` or `"2"` -> `SEV-2`; anything else -> undefined. */
 function toSeverity(value: unknown): Severity | undefined {
-  const text =
-    typeof value === 'number' ? `SEV-${value}` : typeof value === 'string' ? value.trim().toUpperCase() : '';
+  const raw =
+    typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim().toUpperCase() : '';
+  const text = /^\d+$/.test(raw) ? `SEV-${raw}` : raw;
   return (SEVERITIES as readonly string[]).includes(text) ? (text as Severity) : undefined;
 }
 
@@ -35,7 +37,11 @@ const declareSchema = z.strictObject({
   title: text(INCIDENT_LIMITS.titleChars),
   severity: severitySchema,
   commander: text(INCIDENT_LIMITS.commanderChars).optional(),
-  description: z.string().max(INCIDENT_LIMITS.descriptionChars).optional(),
+  description: z
+    .string()
+    .max(INCIDENT_LIMITS.descriptionChars)
+    .transform((description) => (description.trim() === '' ? undefined : description))
+    .optional(),
   author: authorSchema.optional(),
 });
 
@@ -120,7 +126,7 @@ export function parseIncidentQuery(query: Query): IncidentListQuery {
     }
   }
   const severity = listOf(query.severity)?.map((item) => {
-    const parsed = toSeverity(/^\d+$/.test(item) ? Number(item) : item);
+    const parsed = toSeverity(item);
     if (parsed === undefined)
       throw invalidRequest(`'severity' must be SEV-1 to SEV-5; got "${item}".`, 'severity');
     return parsed;

@@ -142,7 +142,7 @@ export class IncidentService {
   /** Writes a delivery outcome to its incident's timeline; undefined when the message is not an incident's. */
   onDeliveryReport(report: DeliveryReport): TimelineEntry | undefined {
     const incidentId = report.message.incidentId;
-    if (incidentId === undefined || this.#store.get(incidentId) === undefined) return undefined;
+    if (incidentId === undefined) return undefined;
     const decision = this.#apply((nowMs) => ({
       incident: this.#store.get(incidentId),
       event: { type: 'delivery', report },
