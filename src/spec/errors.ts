@@ -38,6 +38,8 @@ export const ErrorCodes = {
   monitorNotFound: 'KEEL_MONITOR_NOT_FOUND',
   monitorExists: 'KEEL_MONITOR_EXISTS',
   monitorReadOnly: 'KEEL_MONITOR_READ_ONLY',
+  incidentNotFound: 'KEEL_INCIDENT_NOT_FOUND',
+  incidentConflict: 'KEEL_INCIDENT_CONFLICT',
   internal: 'KEEL_INTERNAL',
 } as const;
 
