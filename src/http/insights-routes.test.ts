@@ -170,7 +170,7 @@ describe('insights routes over a real SQLite store', () => {
       expect(only.overall.inputs.requests).toBe(50);
     });
 
-    it('compares spend with the trailing week', async () => {
+    it('compares spend with the same hour on the previous days', async () => {
       // A week at $0.01 an hour, then $0.10 in the last hour: 10× the baseline rate.
       const baseline = spread(24 * 7, now - HOUR_MS - 7 * 24 * HOUR_MS, 7 * 24 * HOUR_MS);
       const current = spread(10, now - 50 * MINUTE_MS, 40 * MINUTE_MS);
@@ -178,6 +178,17 @@ describe('insights routes over a real SQLite store', () => {
       const body = (await server.inject({ url: '/api/health-score?window=1h' })).json<HealthScoreReport>();
       expect(body.overall.inputs.costRatio).toBeCloseTo(10, 6);
       expect(body.overall.subScores.cost.score).toBe(0);
+    });
+
+    it('takes only earlier days that had traffic as the cost baseline', async () => {
+      // Keel has run one day: $0.05 in this hour yesterday, $0.10 today.
+      const yesterday = spread(5, now - 50 * MINUTE_MS - 86_400_000, 40 * MINUTE_MS);
+      const today = spread(10, now - 50 * MINUTE_MS, 40 * MINUTE_MS);
+      const server = await serve([...yesterday, ...today]);
+      const body = (await server.inject({ url: '/api/health-score?window=1h' })).json<HealthScoreReport>();
+      expect(body.overall.inputs.costRatio).toBeCloseTo(2, 6);
+      // 100·(1 − (2 − 1.2)/1.8)
+      expect(body.overall.subScores.cost.score).toBeCloseTo(55.6, 1);
     });
 
     it('names a bad window', async () => {

@@ -67,7 +67,7 @@ function firstProblem(error: z.ZodError): KeelError {
   const param = issue === undefined ? undefined : issue.path.map(String).join('.');
   const where = param === undefined || param === '' ? 'body' : param;
   return invalidRequest(
-    `${where}: ${issue?.message ?? 'invalid'} (see docs/api.md#attribution).`,
+    `${where}: ${issue?.message ?? 'invalid'} (see docs/api.md#post-apiinsightsattribution).`,
     param === '' ? undefined : param,
   );
 }

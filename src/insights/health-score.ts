@@ -32,9 +32,9 @@ export interface HealthTargets {
   failoverRateCeiling: number;
   /** Security refusal share that scores 0. Default 0.2. */
   refusalRateCeiling: number;
-  /** Spend this many times the trailing baseline rate or more still scores 100. Default 1.2. */
+  /** Spend up to this many times the baseline still scores 100. Default 1.2. */
   costTolerance: number;
-  /** Spend this many times the baseline rate scores 0. Default 3. */
+  /** Spend this many times the baseline scores 0. Default 3. */
   costCeiling: number;
 }
 
@@ -61,7 +61,10 @@ export interface HealthInputs {
   failoverRate?: number | undefined;
   /** Breakers open (or half-open) and known; absent when no breaker registry is wired. */
   breakers?: { open: number; total: number } | undefined;
-  /** Spend rate in the window / spend rate over the trailing baseline; undefined without baseline spend. */
+  /**
+   * Spend in the window / mean spend in the same window on the previous days that had traffic
+   * (up to 7); undefined without baseline spend.
+   */
   costRatio?: number | undefined;
   /**
    * Budget pace: (spent / limit) / (elapsed share of the period), worst budget; 1 = on track to
@@ -205,7 +208,8 @@ function security(inputs: HealthInputs, targets: HealthTargets): HealthSubScore 
  *   100·target/p95 (twice the target: 50).
  * - reliability = 0.6·errors + 0.2·failovers + 0.2·breakers; errors = 100·(1 − 5xx rate / 0.10),
  *   failovers = 100·(1 − failover rate / 0.5), breakers = 100·(1 − open / total).
- * - cost = the worse of baseline (100 up to 1.2× the trailing spend rate, 0 at 3×) and budget
+ * - cost = the worse of baseline (100 up to 1.2× the spend of the same window on
+ *   earlier days, 0 at 3×) and budget
  *   pace (100 up to pace 1, 0 at pace 2).
  * - quality = 100·average quality score (0–1).
  * - security = 100·(1 − refusal share / 0.2).

@@ -21,8 +21,9 @@ export const SECURITY_REFUSAL_CODES: readonly string[] = [
   ErrorCodes.rateLimited,
 ];
 
-/** Trailing baseline the cost sub-score compares the window's spend rate with. */
-export const HEALTH_BASELINE_MS = 7 * 86_400_000; // 7 days
+/** The cost sub-score compares the window's spend with the same window on each of this many previous days. */
+export const HEALTH_BASELINE_DAYS = 7;
+const DAY_MS = 86_400_000;
 /** Raw records sampled for the failover rate while the store's groups carry no failover count. */
 export const HEALTH_FAILOVER_SAMPLE = 5_000;
 /** Raw records read per security refusal code. */
@@ -96,13 +97,19 @@ interface ScopeCounts {
 export async function readHealthScore(options: ReadHealthScoreOptions): Promise<HealthScoreReport> {
   const { store, fromMs, toMs } = options;
   const filters = { environment: options.environment };
-  const windowMs = toMs - fromMs;
-  const baseline = { fromMs: fromMs - HEALTH_BASELINE_MS, toMs: fromMs };
-  const [total, perEnvironment, serverErrors, baselineStats] = await Promise.all([
+  const [total, perEnvironment, serverErrors, ...baselineDays] = await Promise.all([
     store.stats({ fromMs, toMs, filters }),
     store.stats({ fromMs, toMs, filters, groupBy: ['environment'] }),
     store.stats({ fromMs, toMs, filters: { ...filters, statusClass: '5xx' }, groupBy: ['environment'] }),
-    store.stats({ ...baseline, filters, groupBy: ['environment'] }),
+    // The same hours on earlier days, so a daily peak is compared with earlier peaks, not the average.
+    ...Array.from({ length: HEALTH_BASELINE_DAYS }, (_, index) =>
+      store.stats({
+        fromMs: fromMs - (index + 1) * DAY_MS,
+        toMs: toMs - (index + 1) * DAY_MS,
+        filters,
+        groupBy: ['environment'],
+      }),
+    ),
   ]);
   const notes: string[] = [];
   const counts = new Map<string, ScopeCounts>();
@@ -150,11 +157,24 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
   const pace = options.budgets === undefined ? undefined : budgetPace(await options.budgets(toMs), toMs);
 
   const serverErrorsByEnvironment = byEnvironment(serverErrors.groups);
-  const baselineByEnvironment = byEnvironment(baselineStats.groups);
   const sumOver = (groups: Iterable<StatsGroup>, pick: (group: StatsGroup) => number) => {
     let sum = 0;
     for (const group of groups) sum += pick(group);
     return sum;
+  };
+  // Mean spend of the earlier days that had traffic (a day before Keel ran is no baseline).
+  const baselineCost = (environment: string | undefined): number => {
+    let costUsd = 0;
+    let days = 0;
+    for (const day of baselineDays) {
+      const groups = day.groups.filter(
+        (group) => environment === undefined || group.key.environment === environment,
+      );
+      if (sumOver(groups, (group) => group.requests) === 0) continue;
+      costUsd += sumOver(groups, (group) => group.costUsd);
+      days += 1;
+    }
+    return days === 0 ? 0 : costUsd / days;
   };
 
   function inputsOf(scope: {
@@ -175,10 +195,7 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
         : scope.counts.sampled === 0
           ? undefined
           : scope.counts.failedOver / scope.counts.sampled;
-    const costRatio =
-      scope.baselineCostUsd > 0
-        ? ((group?.costUsd ?? 0) / windowMs) * (HEALTH_BASELINE_MS / scope.baselineCostUsd)
-        : undefined;
+    const costRatio = scope.baselineCostUsd > 0 ? (group?.costUsd ?? 0) / scope.baselineCostUsd : undefined;
     return {
       requests,
       latencyP95Ms: group?.latency.p95 ?? null,
@@ -207,7 +224,7 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
     inputsOf({
       group: totalGroup,
       serverErrors: sumOver(serverErrorsByEnvironment.values(), (group) => group.requests),
-      baselineCostUsd: sumOver(baselineByEnvironment.values(), (group) => group.costUsd),
+      baselineCostUsd: baselineCost(undefined),
       counts: overallCounts,
       budgetPace: pace,
     }),
@@ -218,7 +235,7 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
       inputsOf({
         group,
         serverErrors: serverErrorsByEnvironment.get(environment)?.requests ?? 0,
-        baselineCostUsd: baselineByEnvironment.get(environment)?.costUsd ?? 0,
+        baselineCostUsd: baselineCost(environment),
         counts: countsOf(environment),
       }),
       environment,
