@@ -191,6 +191,42 @@ describe('insights routes over a real SQLite store', () => {
       expect(body.overall.subScores.cost.score).toBeCloseTo(55.6, 1);
     });
 
+    it('scores the overall cost by the worst budget pace', async () => {
+      const day = {
+        scope: 'global' as const,
+        id: 'global',
+        period: 'day' as const,
+        periodKey: '2026-11-23',
+        limitUsd: 10,
+        // 12:30 is 52 % of the day; 78 % spent is 1.5 times the pace.
+        spentUsd: 7.8125,
+        reservedUsd: 0,
+        remainingUsd: 2.1875,
+        resetAtMs: Date.parse('2026-11-24T00:00:00Z'),
+      };
+      const server = await serve(spread(10, now - 30 * MINUTE_MS, 10 * MINUTE_MS), {
+        budgets: () => Promise.resolve([day]),
+      });
+      const body = (await server.inject({ url: '/api/health-score' })).json<HealthScoreReport>();
+      expect(body.overall.inputs.budgetPace).toBeCloseTo(1.5, 6);
+      expect(body.overall.subScores.cost.score).toBe(50);
+      expect(body.environments[0]?.inputs.budgetPace).toBeUndefined();
+    });
+
+    it('scores without budget pace when the budget status cannot be read', async () => {
+      const server = await serve(spread(10, now - 30 * MINUTE_MS, 10 * MINUTE_MS), {
+        budgets: () => Promise.reject(new Error('redis down')),
+      });
+      const response = await server.inject({ url: '/api/health-score' });
+      expect(response.statusCode).toBe(200);
+      const body = response.json<HealthScoreReport>();
+      expect(body.overall.inputs.budgetPace).toBeUndefined();
+      expect(body.notes.some((note) => note.startsWith('Budget status could not be read'))).toBe(true);
+      const roi = await server.inject({ url: '/api/insights/roi' });
+      expect(roi.statusCode).toBe(200);
+      expect(roi.json<RoiReport>().budgetStatus).toBeUndefined();
+    });
+
     it('names a bad window', async () => {
       const server = await serve([]);
       const response = await server.inject({ url: '/api/health-score?window=soon' });

@@ -154,7 +154,15 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
           open: breakerList.filter((breaker) => breaker.status !== 'closed').length,
           total: breakerList.length,
         };
-  const pace = options.budgets === undefined ? undefined : budgetPace(await options.budgets(toMs), toMs);
+  let pace: number | undefined;
+  try {
+    pace = options.budgets === undefined ? undefined : budgetPace(await options.budgets(toMs), toMs);
+  } catch {
+    // Shared state down: score without the budget part rather than fail the whole score.
+    notes.push(
+      'Budget status could not be read (shared state unavailable): cost scored without budget pace.',
+    );
+  }
 
   const serverErrorsByEnvironment = byEnvironment(serverErrors.groups);
   const sumOver = (groups: Iterable<StatsGroup>, pick: (group: StatsGroup) => number) => {

@@ -148,7 +148,8 @@ export async function readRoi(options: {
     store.stats({ fromMs, toMs, groupBy: ['model'] }),
     scanRecords({ store, fromMs, toMs, filters: { outcome: 'ok' }, maxRecords }),
     scanRecords({ store, fromMs, toMs, filters: { errorCode: ErrorCodes.budgetExceeded }, maxRecords }),
-    options.budgets?.(toMs),
+    // Shared state down: the report goes out without budget status rather than failing.
+    options.budgets?.(toMs).catch(() => undefined),
   ]);
   const figures = computeRoi({ modelGroups: models.groups, answered, budgetRefusals });
   return { fromMs, toMs, ...figures, ...(budgetStatus === undefined ? {} : { budgetStatus }) };
