@@ -25,6 +25,8 @@ import { registerMetricsRoute } from '../http/metrics-route.js';
 import { createBudgetRoutes } from '../http/budget-routes.js';
 import { createStatsRoutes } from '../http/stats-routes.js';
 import { createExperimentRoutes } from '../http/experiment-routes.js';
+import { createInsightsRoutes } from '../http/insights-routes.js';
+import { createHealthScoreCompute, registerHealthScoreMetrics } from '../insights/health-score-metrics.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
 import { registerStateMetrics } from '../telemetry/metrics/state-metrics.js';
@@ -256,6 +258,16 @@ export function createKeel(options: KeelOptions): Keel {
             beforeRead: () => telemetry.flush(),
             now: () => clock.now(),
           }),
+          createInsightsRoutes({
+            store: telemetry.store,
+            beforeRead: () => telemetry.flush(),
+            now: () => clock.now(),
+            budgets: budgets === undefined ? undefined : (nowMs) => budgets.status(nowMs),
+            breakers: () => gateway.breakerSnapshots(),
+            recommendationThresholds: {
+              reservedOutputTokens: config.budgets?.defaultMaxOutputTokens ?? 4096,
+            },
+          }),
         ]),
     keys.routes,
   ];
@@ -281,6 +293,19 @@ export function createKeel(options: KeelOptions): Keel {
       events,
       budgets: budgets === undefined ? undefined : () => budgets.status(clock.now()),
     });
+    if (telemetry.store !== undefined) {
+      registerHealthScoreMetrics(
+        metrics.registry,
+        createHealthScoreCompute({
+          store: telemetry.store,
+          beforeRead: () => telemetry.flush(),
+          now: () => clock.now(),
+          breakers: () => gateway.breakerSnapshots(),
+          budgets: budgets === undefined ? undefined : (nowMs) => budgets.status(nowMs),
+        }),
+        { onError: (error) => logger.warn({ err: error }, 'health score not computed for /metrics') },
+      );
+    }
     if (monitors !== undefined) {
       registerMonitorMetrics(metrics.registry, {
         states: () => monitors.scheduler.states(),
