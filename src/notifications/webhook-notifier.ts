@@ -231,15 +231,16 @@ export class WebhookNotifier implements Notifier {
           this.#failRemovedTarget(target, nowMs);
           continue;
         }
+        const entry = this.#outbox.nextDue(target, nowMs);
+        if (entry === undefined) continue;
         const admission = admitDelivery({
           window: this.#rateWindows.get(target) ?? [],
           nowMs,
           maxPerMinute: this.#settings.maxPerMinute,
         });
         this.#rateWindows.set(target, admission.window);
+        // Over the rate: the row stays pending and is looked at again on the next tick.
         if (!admission.admitted) continue;
-        const entry = this.#outbox.nextDue(target, nowMs);
-        if (entry === undefined) continue;
         this.#busyTargets.add(target);
         const delivery = this.#deliver(entry, webhook).finally(() => {
           this.#inFlight.delete(entry.id);
