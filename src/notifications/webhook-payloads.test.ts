@@ -64,7 +64,9 @@ describe('toJsonPayload', () => {
 describe('toSlackPayload', () => {
   it('has a text fallback, a header, the body in mrkdwn, fields, a link and a context line', () => {
     const payload = toSlackPayload(message);
-    expect(payload.text).toBe(`${message.title}\n${message.text.replace(/&/g, '&amp;')}`);
+    expect(payload.text).toBe(
+      `${message.title}\np95 latency is *4200 ms* (critical 4000 ms).\nRunbook: <https://status.openai.com/?a=1&b=2|status page>`,
+    );
     expect(payload.blocks[0]).toEqual({
       type: 'header',
       text: { type: 'plain_text', text: message.title, emoji: true },

@@ -170,6 +170,7 @@ export function toSlackPayload(message: NotificationMessage): SlackNotificationP
     type: 'context',
     elements: [mrkdwn(escapeSlackText(context.join(' · ')), SLACK_LIMITS.sectionTextChars)],
   });
-  const fallback = message.text.trim() === '' ? message.title : `${message.title}\n${message.text}`;
-  return { text: truncateText(escapeSlackText(fallback), SLACK_LIMITS.fallbackTextChars), blocks };
+  const title = escapeSlackText(message.title);
+  const fallback = message.text.trim() === '' ? title : `${title}\n${markdownToSlackMrkdwn(message.text)}`;
+  return { text: truncateText(fallback, SLACK_LIMITS.fallbackTextChars), blocks };
 }
