@@ -253,6 +253,26 @@ export class SqliteOutbox {
     })();
   }
 
+  /** The newest rows first, optionally of one target and status. */
+  list(options: {
+    target?: string | undefined;
+    status?: OutboxStatus | undefined;
+    limit: number;
+  }): OutboxEntry[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM notification_outbox
+          WHERE (@target IS NULL OR target = @target) AND (@status IS NULL OR status = @status)
+          ORDER BY created_at_ms DESC, rowid DESC LIMIT @limit`,
+      )
+      .all({
+        target: options.target ?? null,
+        status: options.status ?? null,
+        limit: options.limit,
+      }) as OutboxRow[];
+    return rows.map(toEntry);
+  }
+
   /** Pending rows per target (targets without any are absent). */
   pendingByTarget(): Record<string, number> {
     const rows = this.#db

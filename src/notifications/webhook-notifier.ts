@@ -2,7 +2,7 @@
 import { admitDelivery, decideAfterAttempt } from './delivery-policy.js';
 import type { DeliveryReport, NotificationMessage, Notifier } from './notification.js';
 import { postWebhook, type WebhookTarget } from './post-webhook.js';
-import { SqliteOutbox, type OutboxEntry } from './sqlite-outbox.js';
+import { SqliteOutbox, type OutboxEntry, type OutboxStatus } from './sqlite-outbox.js';
 import {
   resolveWebhookNotifierSettings,
   validateMessage,
@@ -150,6 +150,20 @@ export class WebhookNotifier implements Notifier {
   pendingByTarget(): Record<string, number> {
     const counts = this.#outbox.pendingByTarget();
     return Object.fromEntries([...this.#webhooks.keys()].map((id) => [id, counts[id] ?? 0]));
+  }
+
+  /** The configured webhook ids. */
+  targets(): string[] {
+    return [...this.#webhooks.keys()];
+  }
+
+  /** Outbox rows, newest first (for the control API). */
+  list(options: {
+    target?: string | undefined;
+    status?: OutboxStatus | undefined;
+    limit: number;
+  }): OutboxEntry[] {
+    return this.#outbox.list(options);
   }
 
   /** Totals per target since this notifier was made. */
