@@ -31,7 +31,6 @@ import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/me
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
 import { registerStateMetrics } from '../telemetry/metrics/state-metrics.js';
 import { registerPolicyMetrics } from '../telemetry/metrics/policy-metrics.js';
-import { registerMonitorMetrics } from '../telemetry/metrics/monitor-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import { ExperimentRouter } from '../policy/experiment-router.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
@@ -43,8 +42,7 @@ import { createTelemetry, type Telemetry } from './create-telemetry.js';
 import { createTracing, type Tracing } from './create-tracing.js';
 import { createKeys, type Keys } from './create-keys.js';
 import type { KeyStore } from '../keys/key-store.js';
-import { openOpsDatabase, type OpsDatabase } from '../ops/ops-database.js';
-import { createMonitors, type Monitors } from './create-monitors.js';
+import { createOperations, type Operations } from './create-operations.js';
 
 export interface KeelOptions {
   config: Readonly<KeelConfig>;
@@ -73,10 +71,8 @@ export interface Keel {
   policies: Policies;
   /** Gateway keys: the store, and the in-memory ring the edge authenticates against. */
   keys: Keys;
-  /** Monitor state, history, incidents and the notification outbox (ops.path). */
-  ops: OpsDatabase;
-  /** The monitors, when the telemetry store is on. */
-  monitors: Monitors | undefined;
+  /** Monitors, incidents and notifications, on the ops database (ops.path). */
+  operations: Operations;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
   /** The StatsD/DogStatsD exporter, when enabled. */
@@ -228,18 +224,17 @@ export function createKeel(options: KeelOptions): Keel {
           ),
       })
     : undefined;
-  const ops = openOpsDatabase(config.ops.path);
-  const monitors = createMonitors({
+  const operations = createOperations({
     config,
-    db: ops,
+    events,
     telemetry,
     clock,
     logger,
-    scheduler: options.monitorScheduler,
+    monitorScheduler: options.monitorScheduler,
   });
   const budgets = policies.budgets;
   const apiExtensions = [
-    ...(monitors === undefined ? [] : [monitors.routes]),
+    ...operations.routes,
     ...(budgets === undefined
       ? []
       : [createBudgetRoutes({ status: (nowMs) => budgets.status(nowMs), now: () => clock.now() })]),
@@ -306,12 +301,7 @@ export function createKeel(options: KeelOptions): Keel {
         { onError: (error) => logger.warn({ err: error }, 'health score not computed for /metrics') },
       );
     }
-    if (monitors !== undefined) {
-      registerMonitorMetrics(metrics.registry, {
-        states: () => monitors.scheduler.states(),
-        counters: () => monitors.scheduler.counters(),
-      });
-    }
+    operations.registerMetrics(metrics.registry);
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });
   }
@@ -325,8 +315,7 @@ export function createKeel(options: KeelOptions): Keel {
     tracing,
     policies,
     keys,
-    ops,
-    monitors,
+    operations,
     metrics,
     statsd,
     breakers,
@@ -336,7 +325,7 @@ export function createKeel(options: KeelOptions): Keel {
     listen: async (listenOptions = {}) => {
       await keys.start();
       breakerSync?.start();
-      monitors?.scheduler.start();
+      operations.start();
       await server.app.listen({
         port: listenOptions.port ?? config.server.port,
         host: listenOptions.host ?? config.server.host,
@@ -361,7 +350,8 @@ export function createKeel(options: KeelOptions): Keel {
         // Keep-alive sockets of requests that finished during the drain would otherwise hold close().
         server.app.server.closeIdleConnections();
         await closed;
-        await monitors?.scheduler.stop();
+        // Monitors stop ticking (and notifications sending) before the store they read closes.
+        await operations.close();
         await chatModels.close();
         // Publishes the last decisions before the state it writes to closes.
         await breakerSync?.stop();
@@ -372,7 +362,6 @@ export function createKeel(options: KeelOptions): Keel {
         // After the last request:end: queued spans are flushed, and a collector that is down only costs a bounded wait.
         // StatsD sends the metrics still buffered. Neither rejects.
         await Promise.all([tracing?.shutdown(), statsd?.close()]);
-        ops.close();
         return { drained };
       })();
       return closing;

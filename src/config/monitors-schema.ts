@@ -279,6 +279,10 @@ export const webhookSchema = z.strictObject({
 
 export const notificationsSchema = z.strictObject({
   webhooks: z.array(webhookSchema).default([]),
+  budgetTargets: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Webhook ids told about budget thresholds; default: every webhook, [] for none.'),
 });
 
 /** The `monitors` section after defaults. */
@@ -295,6 +299,7 @@ export function checkMonitors(
   config: {
     monitors?: Pick<MonitorsConfig, 'definitions'> | undefined;
     notifications?: NotificationsConfig | undefined;
+    incidents?: Pick<IncidentsConfig, 'notify'> | undefined;
   },
   context: z.RefinementCtx,
 ): void {
@@ -312,6 +317,20 @@ export function checkMonitors(
     webhookIds.add(webhook.id);
   });
   const known = [...webhookIds].join(', ') || '(none defined; add one under notifications.webhooks)';
+  const checkTargets = (targets: readonly string[] | undefined, path: (string | number)[]) => {
+    (targets ?? []).forEach((target, index) => {
+      if (!webhookIds.has(target)) {
+        context.addIssue({
+          code: 'custom',
+          path: [...path, index],
+          input: target,
+          message: `no webhook has this id; use one of: ${known}`,
+        });
+      }
+    });
+  };
+  checkTargets(config.notifications?.budgetTargets, ['notifications', 'budgetTargets']);
+  checkTargets(config.incidents?.notify, ['incidents', 'notify']);
   const monitorIds = new Set<string>();
   (config.monitors?.definitions ?? []).forEach((definition, index) => {
     const at = (...path: (string | number)[]) => ['monitors', 'definitions', index, ...path];
