@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { StatsGroup } from '../store/store.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
-import { formatStatsTable, statsCommand } from './stats-command.js';
+import { formatHealthLine, formatStatsTable, statsCommand } from './stats-command.js';
 
 const group = (provider: string, overrides: Partial<StatsGroup> = {}): StatsGroup => ({
   key: { provider },
@@ -118,6 +118,23 @@ describe('keel stats table', () => {
       '  PRIMARY:\n    Requests: 3\n    Success Rate: 66.7%\n    Total Tokens: 90\n    Total Cost: $0.0030',
     );
     expect(text).toContain('only available from a running Keel');
+    // One error in three requests: reliability suffers, the overall score is below 100.
+    expect(text).toMatch(/Health Score: \d+(\.\d)?\/100 \(performance \d+, reliability \d+/);
+    expect(text).not.toContain('Health Score: 100/100');
+  });
+
+  it('prints the health score line with the components that had data', () => {
+    expect(
+      formatHealthLine({
+        score: 86.5,
+        subScores: {
+          performance: { score: 92, weight: 0.25, parts: {} },
+          reliability: { score: 80.4, weight: 0.3, parts: {} },
+          quality: { score: null, weight: 0.15, parts: {} },
+        },
+      }),
+    ).toBe('Health Score: 86.5/100 (performance 92, reliability 80)');
+    expect(formatHealthLine({ score: null, subScores: {} })).toBe('Health Score: no data');
   });
 
   it('refuses a malformed window', async () => {

@@ -3,6 +3,23 @@ import { existsSync } from 'node:fs';
 import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { StatsGroup, StatsResult } from '../store/store.js';
+import { readHealthScore } from '../insights/read-health-score.js';
+import type { HealthSubScore } from '../insights/health-score.js';
+
+/** The overall health score of the window, as `/api/health-score` gives it. */
+export interface StatsHealth {
+  score: number | null;
+  subScores: Record<string, HealthSubScore>;
+}
+
+/** "Health Score: 86.5/100 (performance 92, reliability 80, ...)"; components without data are left out. */
+export function formatHealthLine(health: StatsHealth): string {
+  const parts = Object.entries(health.subScores)
+    .filter(([, sub]) => sub.score !== null)
+    .map(([name, sub]) => `${name} ${Math.round(sub.score ?? 0)}`);
+  const score = health.score === null ? 'no data' : `${health.score}/100`;
+  return `Health Score: ${score}${parts.length === 0 ? '' : ` (${parts.join(', ')})`}`;
+}
 
 const icons: Record<string, string> = { closed: '🟢', 'half-open': '🟡', open: '🔴' };
 
@@ -32,6 +49,7 @@ export function formatStatsTable(options: {
   stats: StatsResult;
   breakers: BreakerSnapshot[] | undefined;
   window: string;
+  health?: StatsHealth | undefined;
 }): string {
   const { stats, breakers } = options;
   const rule = '='.repeat(60);
@@ -48,6 +66,7 @@ export function formatStatsTable(options: {
     '',
     `Total Requests: ${requests.toLocaleString('en-US')}`,
     `Total Cost: $${cost.toFixed(4)}`,
+    ...(options.health === undefined ? [] : [formatHealthLine(options.health)]),
     '',
     'Provider Statistics:',
     '',
@@ -73,32 +92,41 @@ function parseWindowMs(window: string): number {
   return Number(match[1]) * (match[2] === 'm' ? 60_000 : match[2] === 'h' ? 3_600_000 : 86_400_000);
 }
 
-/** Reads stats from a running Keel's /api/stats. */
+/** Reads stats and the health score from a running Keel's /api/stats and /api/health-score. */
 async function fromServer(
   url: string,
   window: string,
-): Promise<{ stats: StatsResult; breakers: BreakerSnapshot[] }> {
+): Promise<{ stats: StatsResult; breakers: BreakerSnapshot[]; health: StatsHealth | undefined }> {
   const token = process.env.KEEL_ADMIN_TOKEN;
-  const response = await fetch(`${url.replace(/\/+$/, '')}/api/stats?window=${window}&group_by=provider`, {
-    headers: token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` },
-  });
+  const base = url.replace(/\/+$/, '');
+  const headers: Record<string, string> =
+    token === undefined || token === '' ? {} : { authorization: `Bearer ${token}` };
+  const response = await fetch(`${base}/api/stats?window=${window}&group_by=provider`, { headers });
   const body = (await response.json()) as StatsResult & {
     breakers: BreakerSnapshot[];
     error?: { message: string };
   };
   if (!response.ok)
     throw new Error(`${url} answered ${response.status}: ${body.error?.message ?? 'no message'}`);
-  return { stats: body, breakers: body.breakers };
+  // An older Keel has no health score: the table is printed without it.
+  const healthResponse = await fetch(`${base}/api/health-score?window=${window}`, { headers });
+  const health = healthResponse.ok
+    ? ((await healthResponse.json()) as { overall: StatsHealth }).overall
+    : undefined;
+  return { stats: body, breakers: body.breakers, health };
 }
 
-/** Reads stats straight from a store file (Keel may be stopped). */
-async function fromStore(path: string, window: string): Promise<StatsResult> {
+/** Reads stats and the health score straight from a store file (Keel may be stopped). */
+async function fromStore(path: string, window: string): Promise<{ stats: StatsResult; health: StatsHealth }> {
   if (!existsSync(path))
     throw new Error(`no store file at ${path}; point --store at Keel's telemetry.store.path`);
   const store = new SqliteStore({ path });
   try {
     const toMs = Date.now();
-    return await store.stats({ fromMs: toMs - parseWindowMs(window), toMs, groupBy: ['provider'] });
+    const fromMs = toMs - parseWindowMs(window);
+    const stats = await store.stats({ fromMs, toMs, groupBy: ['provider'] });
+    const { overall } = await readHealthScore({ store, fromMs, toMs });
+    return { stats, health: overall };
   } finally {
     await store.close();
   }
@@ -112,8 +140,9 @@ export async function statsCommand(options: {
   const window = options.window ?? '1h';
   parseWindowMs(window);
   if (options.store !== undefined) {
-    return formatStatsTable({ stats: await fromStore(options.store, window), breakers: undefined, window });
+    const { stats, health } = await fromStore(options.store, window);
+    return formatStatsTable({ stats, breakers: undefined, window, health });
   }
-  const { stats, breakers } = await fromServer(options.url ?? 'http://127.0.0.1:8080', window);
-  return formatStatsTable({ stats, breakers, window });
+  const { stats, breakers, health } = await fromServer(options.url ?? 'http://127.0.0.1:8080', window);
+  return formatStatsTable({ stats, breakers, window, health });
 }
