@@ -1,5 +1,11 @@
 // Per-minute and per-hour rollups: building them from records and reading them back into stats and time series.
-import { statusClass, type RequestRecord, type StatusClass } from '../telemetry/request-record.js';
+import { failoverPathFailedOver } from '../telemetry/metrics/metric-labels.js';
+import {
+  statusClass,
+  type RecordQuality,
+  type RequestRecord,
+  type StatusClass,
+} from '../telemetry/request-record.js';
 import { LatencySketch } from './latency-sketch.js';
 import type { StatsGroup, StoreDimension, TimeseriesMetric } from './store.js';
 
@@ -99,6 +105,12 @@ export interface RollupTotals {
   costUsd: number;
   cacheHits: number;
   totalMsSum: number;
+  /** Sum of the quality scores of the scored requests (see RequestRecord.quality). */
+  qualitySum: number;
+  /** Requests with a quality score. */
+  qualityCount: number;
+  /** Requests that failed over: went to more than one target (see failedOver). */
+  failovers: number;
   /** Exact min/max of totalMs; Infinity/-Infinity while empty. */
   totalMsMin: number;
   totalMsMax: number;
@@ -142,14 +154,18 @@ export function emptyTotals(): RollupTotals {
     costUsd: 0,
     cacheHits: 0,
     totalMsSum: 0,
+    qualitySum: 0,
+    qualityCount: 0,
+    failovers: 0,
     totalMsMin: Infinity,
     totalMsMax: -Infinity,
   };
 }
 
-/** The fields of a record that rollups count. */
+/** The fields of a record that rollups count (of its quality, only the score). */
 export type CountedRecord = Pick<
   RequestRecord,
+  | 'failoverPath'
   | 'outcome'
   | 'inputTokens'
   | 'outputTokens'
@@ -162,7 +178,7 @@ export type CountedRecord = Pick<
   | 'upstreamMs'
   | 'overheadMs'
   | 'ttftMs'
->;
+> & { quality?: Pick<RecordQuality, 'score'> | undefined };
 
 /** Counts one record into `totals`. */
 export function addRecordToTotals(totals: RollupTotals, record: CountedRecord): void {
@@ -177,6 +193,11 @@ export function addRecordToTotals(totals: RollupTotals, record: CountedRecord): 
   totals.costUsd += record.costUsd ?? 0;
   if (record.cacheHit) totals.cacheHits++;
   totals.totalMsSum += record.totalMs;
+  if (record.quality !== undefined) {
+    totals.qualitySum += record.quality.score;
+    totals.qualityCount++;
+  }
+  if (failoverPathFailedOver(record.failoverPath)) totals.failovers++;
   totals.totalMsMin = Math.min(totals.totalMsMin, record.totalMs);
   totals.totalMsMax = Math.max(totals.totalMsMax, record.totalMs);
 }
@@ -193,6 +214,9 @@ export function addTotals(target: RollupTotals, source: RollupTotals): void {
   target.costUsd += source.costUsd;
   target.cacheHits += source.cacheHits;
   target.totalMsSum += source.totalMsSum;
+  target.qualitySum += source.qualitySum;
+  target.qualityCount += source.qualityCount;
+  target.failovers += source.failovers;
   target.totalMsMin = Math.min(target.totalMsMin, source.totalMsMin);
   target.totalMsMax = Math.max(target.totalMsMax, source.totalMsMax);
 }
@@ -286,7 +310,16 @@ export class RollupAggregate {
     return this.#sketches[name]?.quantile(q) ?? null;
   }
 
-  toStatsGroup(key: Record<string, string>): StatsGroup {
+  /** Estimated values of the sketch below `valueMs` (see LatencySketch.countBelow); 0 when empty. */
+  countBelow(name: SketchName, valueMs: number): number {
+    return this.#sketches[name]?.countBelow(valueMs) ?? 0;
+  }
+
+  /** With `latencyBelowMs`, the group also says how many requests' totalMs was below it. */
+  toStatsGroup(
+    key: Record<string, string>,
+    options: { latencyBelowMs?: number | undefined } = {},
+  ): StatsGroup {
     const totals = this.totals;
     const requests = totals.requests;
     const quantiles = (name: SketchName) => ({
@@ -294,7 +327,7 @@ export class RollupAggregate {
       p95: this.quantile(name, 0.95),
       p99: this.quantile(name, 0.99),
     });
-    return {
+    const group: StatsGroup = {
       key,
       requests,
       ok: totals.ok,
@@ -317,7 +350,17 @@ export class RollupAggregate {
       upstream: quantiles('upstreamMs'),
       overhead: quantiles('overheadMs'),
       ttft: quantiles('ttftMs'),
+      failovers: totals.failovers,
+      failoverRate: requests > 0 ? totals.failovers / requests : 0,
+      quality: {
+        avg: totals.qualityCount > 0 ? totals.qualitySum / totals.qualityCount : null,
+        scored: totals.qualityCount,
+      },
     };
+    if (options.latencyBelowMs !== undefined) {
+      group.latencyBelow = this.countBelow('totalMs', options.latencyBelowMs);
+    }
+    return group;
   }
 
   /** The metric's value, or undefined when it has none (a rate or quantile of nothing). */

@@ -34,6 +34,12 @@ export interface StatsQuery {
   filters?: RollupFilters | undefined;
   /** Without it, one group (key `{}`) with the totals, present even when nothing matched. */
   groupBy?: readonly StoreDimension[] | undefined;
+  /**
+   * A latency threshold in ms (>= 0): when given, each group also has `latencyBelow`, the estimated
+   * number of its requests whose totalMs was below it (SLO "good" counts; add
+   * `filters.statusClass: '2xx'` for "status ok and latency below").
+   */
+  latencyBelowMs?: number | undefined;
 }
 
 /** Quantiles in milliseconds; null when the group has no value (e.g. TTFT without streams). */
@@ -73,6 +79,27 @@ export interface StatsGroup {
   upstream: Quantiles;
   overhead: Quantiles;
   ttft: Quantiles;
+  /** Requests that went to more than one target (failed over, whether or not that saved them). */
+  failovers: number;
+  /** failovers / requests; 0 when there are no requests. */
+  failoverRate: number;
+  /** Answer quality (src/quality): only successful requests are scored. */
+  quality: QualitySummary;
+  /**
+   * With StatsQuery.latencyBelowMs: requests (of every status class the filters let through) whose
+   * totalMs was below it, counted from the merged latency sketch. Requests within the sketch's 1 %
+   * of the threshold may land on either side: the count lies between the exact counts of totalMs
+   * <= latencyBelowMs / 1.01 and of totalMs < latencyBelowMs / 0.99.
+   */
+  latencyBelow?: number;
+}
+
+/** Average quality score of the scored requests. */
+export interface QualitySummary {
+  /** 0..1; null when no request in the group was scored. */
+  avg: number | null;
+  /** Requests with a score. */
+  scored: number;
 }
 
 export interface StatsResult {

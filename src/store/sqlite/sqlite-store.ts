@@ -36,8 +36,9 @@ import type {
 import {
   recordToParams,
   REQUEST_COLUMNS,
+  parseFailoverPath,
   rowToRecord,
-  LATE_REQUEST_COLUMNS,
+  LATE_COLUMNS,
   LATE_REQUEST_INDEX_SQL,
   SCHEMA_SQL,
   SCHEMA_VERSION,
@@ -178,7 +179,8 @@ export class SqliteStore implements TelemetryStore {
     const variants = new Map<string, RollupAggregate>();
     const rows = this.#query<ExperimentRow>(
       `SELECT variant_id, outcome, input_tokens, output_tokens, total_tokens, cached_input_tokens,
-              reasoning_tokens, cost_usd, cache_hit, total_ms, upstream_ms, overhead_ms, ttft_ms
+              reasoning_tokens, cost_usd, cache_hit, total_ms, upstream_ms, overhead_ms, ttft_ms,
+              failover_path, quality_score
        FROM requests WHERE experiment_id = ? AND time_ms >= ? AND time_ms < ?`,
     ).iterate(query.experimentId, query.fromMs, query.toMs);
     for (const row of rows) {
@@ -201,6 +203,8 @@ export class SqliteStore implements TelemetryStore {
         upstreamMs: row.upstream_ms,
         overheadMs: row.overhead_ms,
         ttftMs: row.ttft_ms ?? undefined,
+        failoverPath: parseFailoverPath(row.failover_path),
+        quality: row.quality_score === null ? undefined : { score: row.quality_score },
       });
     }
     return {
@@ -227,8 +231,9 @@ export class SqliteStore implements TelemetryStore {
       }
       group.aggregate.add(row);
     }
+    const { latencyBelowMs } = query;
     const result: StatsGroup[] = [...groups.values()].map(({ key, aggregate }) =>
-      aggregate.toStatsGroup(key),
+      aggregate.toStatsGroup(key, { latencyBelowMs }),
     );
     result.sort((a, b) => b.requests - a.requests || compareKeys(a.key, b.key));
     return { fromMs: query.fromMs, toMs: query.toMs, groups: result };
@@ -354,6 +359,8 @@ interface ExperimentRow {
   upstream_ms: number;
   overhead_ms: number;
   ttft_ms: number | null;
+  failover_path: string;
+  quality_score: number | null;
 }
 
 /** Runs synchronous work as a promise: a throw becomes a rejection, as callers of a Promise API expect. */
@@ -369,27 +376,32 @@ function migrate(db: Database.Database): void {
         'upgrade Keel or point the store at another file',
     );
   }
-  if (version < SCHEMA_VERSION) {
-    db.transaction(() => {
-      db.exec(SCHEMA_SQL);
-      // Version 1 files have minute rollups only: build their hours from them, once.
-      if (version === 1) markCoarseTiersDirty(db);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  }
-  addLateRequestColumns(db);
+  // One transaction: a file is either still at its old version or fully at this one.
+  db.transaction(() => {
+    if (version < SCHEMA_VERSION) db.exec(SCHEMA_SQL);
+    // Version 1 files have minute rollups only: build their hours from them, once.
+    if (version === 1) markCoarseTiersDirty(db);
+    // Idempotent, and run on every open: a version 2 file made before the key columns lacks them.
+    addLateColumns(db);
+    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
 }
 
-/** Adds the columns a version 2 (or migrated version 1) file may lack; see LATE_REQUEST_COLUMNS. */
-function addLateRequestColumns(db: Database.Database): void {
-  const present = new Set(
-    (db.pragma('table_info(requests)') as { name: string }[]).map((column) => column.name),
-  );
-  const missing = LATE_REQUEST_COLUMNS.filter((column) => !present.has(column.name));
-  db.transaction(() => {
-    for (const column of missing) db.exec(`ALTER TABLE requests ADD COLUMN ${column.name} ${column.type}`);
-    db.exec(LATE_REQUEST_INDEX_SQL);
-  })();
+/** Adds the columns an older file may lack (see LATE_COLUMNS), then the index on one of them. */
+function addLateColumns(db: Database.Database): void {
+  const present = new Map<string, Set<string>>();
+  for (const column of LATE_COLUMNS) {
+    let names = present.get(column.table);
+    if (names === undefined) {
+      const info = db.pragma(`table_info(${column.table})`) as { name: string }[];
+      names = new Set(info.map((entry) => entry.name));
+      present.set(column.table, names);
+    }
+    if (!names.has(column.name)) {
+      db.exec(`ALTER TABLE ${column.table} ADD COLUMN ${column.name} ${column.type}`);
+    }
+  }
+  db.exec(LATE_REQUEST_INDEX_SQL);
 }
 
 /** Version 1 files have minute rollups only: every coarser row they imply is built on first use. */
