@@ -381,6 +381,12 @@ export class RollupAggregate {
         return totals.totalTokens;
       case 'cost':
         return totals.costUsd;
+      case 'failovers':
+        return totals.failovers;
+      case 'failover_rate':
+        return totals.requests > 0 ? totals.failovers / totals.requests : undefined;
+      case 'quality_score':
+        return totals.qualityCount > 0 ? totals.qualitySum / totals.qualityCount : undefined;
       default:
         return undefined;
     }
@@ -399,7 +405,13 @@ export const METRIC_SKETCH: Partial<Record<TimeseriesMetric, { sketch: SketchNam
 
 /** Metrics whose empty buckets read 0 (the others have no value there). */
 export function isCountingMetric(metric: TimeseriesMetric): boolean {
-  return metric === 'requests' || metric === 'errors' || metric === 'tokens' || metric === 'cost';
+  return (
+    metric === 'requests' ||
+    metric === 'errors' ||
+    metric === 'tokens' ||
+    metric === 'cost' ||
+    metric === 'failovers'
+  );
 }
 
 /** The grouped dimensions of a row, as a result key and as a map id. */

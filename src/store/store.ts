@@ -153,7 +153,10 @@ export type TimeseriesMetric =
   | 'upstream_p95'
   | 'ttft_p95'
   | 'tokens'
-  | 'cost';
+  | 'cost'
+  | 'failovers'
+  | 'failover_rate'
+  | 'quality_score';
 
 export const TIMESERIES_METRICS: readonly TimeseriesMetric[] = [
   'requests',
@@ -167,6 +170,9 @@ export const TIMESERIES_METRICS: readonly TimeseriesMetric[] = [
   'ttft_p95',
   'tokens',
   'cost',
+  'failovers',
+  'failover_rate',
+  'quality_score',
 ];
 
 /** Largest number of points per series a timeseries query may ask for. */
@@ -192,8 +198,9 @@ export interface TimeseriesPoint {
 export interface TimeseriesSeries {
   key: Record<string, string>;
   /**
-   * Ascending. Counting metrics (requests, errors, tokens, cost) have a point for every bucket,
-   * 0 when empty; rates and quantiles only for buckets with requests (or streams, for TTFT).
+   * Ascending. Counting metrics (requests, errors, tokens, cost, failovers) have a point for every
+   * bucket, 0 when empty; rates, quantiles and quality_score only for buckets with a value
+   * (requests; streams, for TTFT; scored answers, for quality_score).
    */
   points: TimeseriesPoint[];
 }

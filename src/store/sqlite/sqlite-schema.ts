@@ -247,7 +247,8 @@ export function recordToParams(record: RequestRecord): SqlValue[] {
     record.keyId ?? null,
     record.team ?? null,
     record.quality?.score ?? null,
-    record.quality === undefined ? null : record.quality.flags.join(','),
+    // NULL for no flags (most answers): nothing stored beyond the score.
+    record.quality === undefined || record.quality.flags.length === 0 ? null : record.quality.flags.join(','),
   ];
 }
 
@@ -296,7 +297,7 @@ export function rowToRecord(row: RequestRow): RequestRecord {
   };
 }
 
-/** Flags are stored comma-separated ('' for none); a row without a score has no quality. */
+/** Flags are stored comma-separated (NULL for none); a row without a score has no quality. */
 function parseQuality(score: SqlValue, flags: SqlValue): RequestRecord['quality'] {
   if (score === null) return undefined;
   const text = typeof flags === 'string' ? flags : '';

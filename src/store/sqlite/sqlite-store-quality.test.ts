@@ -111,6 +111,28 @@ describe.each([
     expect(empty.groups[0]?.latencyBelow).toBe(0);
   });
 
+  it('gives failovers, failover_rate and quality_score over time, per hour bucket, as the records say', async () => {
+    const store = openStore();
+    await insertAll(store, records);
+    // Two hours more than the records span: counts read 0 there, averages have no point.
+    const range = { fromMs: START_MS, toMs: START_MS + 2 * DAY_MS + 2 * HOUR_MS, stepMs: HOUR_MS };
+    const failovers = await store.timeseries({ ...range, metric: 'failovers' });
+    const rate = await store.timeseries({ ...range, metric: 'failover_rate' });
+    const quality = await store.timeseries({ ...range, metric: 'quality_score' });
+    expect(failovers.series[0]?.points).toHaveLength(50);
+    expect(rate.series[0]?.points).toHaveLength(48);
+    expect(quality.series[0]?.points).toHaveLength(48);
+    for (const point of failovers.series[0]?.points ?? []) {
+      const inBucket = records.filter((r) => r.timeMs >= point.tMs && r.timeMs < point.tMs + HOUR_MS);
+      expect(point.value).toBe(inBucket.filter((r) => failoverPathFailedOver(r.failoverPath)).length);
+    }
+    for (const point of quality.series[0]?.points ?? []) {
+      const inBucket = records.filter((r) => r.timeMs >= point.tMs && r.timeMs < point.tMs + HOUR_MS);
+      const scores = inBucket.flatMap((r) => (r.quality === undefined ? [] : [r.quality.score]));
+      expect(point.value).toBeCloseTo(average(scores), 9);
+    }
+  });
+
   it("stores each record's quality and reads it back, flags in order", async () => {
     const store = openStore();
     const base = records[0] as RequestRecord;
