@@ -20,8 +20,6 @@ export const REFUSAL_PHRASES: readonly string[] = [
   "i can't assist with",
   'i cannot comply',
   "i can't comply",
-  'i cannot provide',
-  "i can't provide",
   "i'm unable to help",
   "i'm unable to assist",
   "i'm unable to provide",

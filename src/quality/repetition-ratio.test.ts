@@ -26,6 +26,21 @@ describe('repetitionRatio', () => {
     expect(repetitionRatio('Stop stop STOP '.repeat(20))).toBeCloseTo(57 / 58, 12);
   });
 
+  it('splits words on any white space, as the regular expression \\s does', () => {
+    const separators = [' ', '\t', '\n', '\r\n', '\u00a0', '\u2003', '\u3000', '  \n\t '];
+    for (const separator of separators) {
+      const text = Array.from({ length: 30 }, () => 'same words again').join(separator);
+      expect(repetitionRatio(text), JSON.stringify(separator)).toBeCloseTo(
+        repetitionRatio(Array.from({ length: 30 }, () => 'same words again').join(' ')),
+        12,
+      );
+    }
+    expect(repetitionRatio(Array.from({ length: 30 }, () => 'same words again').join(' '))).toBeCloseTo(
+      85 / 88,
+      12,
+    );
+  });
+
   it('is 0 for texts too short to judge', () => {
     expect(repetitionRatio('yes yes yes yes yes')).toBe(0);
     expect(repetitionRatio('')).toBe(0);
