@@ -11,7 +11,6 @@ import {
   isCountingMetric,
   METRIC_SKETCH,
   planRollupReads,
-  TIER_MS,
   RollupAggregate,
   SKETCH_NAMES,
   type RollupReadRow,
@@ -38,16 +37,13 @@ import {
   REQUEST_COLUMNS,
   parseFailoverPath,
   rowToRecord,
-  LATE_COLUMNS,
-  LATE_REQUEST_INDEX_SQL,
-  SCHEMA_SQL,
-  SCHEMA_VERSION,
   type RequestRow,
   type SqlValue,
 } from './sqlite-schema.js';
 import { addFilters } from './sql-filters.js';
 import { registerSketchMerge } from './sqlite-rollups.js';
 import { SqliteRollupTiers } from './sqlite-rollup-tiers.js';
+import { migrateTelemetryDatabase } from './migrate-telemetry-database.js';
 
 export const DEFAULT_SQLITE_PATH = './data/keel.db';
 export const DEFAULT_RAW_RETENTION_MS = 7 * 24 * 3_600_000; // 7 days
@@ -117,7 +113,7 @@ export class SqliteStore implements TelemetryStore {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      migrate(db);
+      migrateTelemetryDatabase(db);
     } catch (error) {
       db.close();
       throw error;
@@ -366,53 +362,6 @@ interface ExperimentRow {
 /** Runs synchronous work as a promise: a throw becomes a rejection, as callers of a Promise API expect. */
 function settle<T>(work: () => T): Promise<T> {
   return new Promise<T>((resolve) => resolve(work()));
-}
-
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true });
-  if (typeof version !== 'number' || version > SCHEMA_VERSION) {
-    throw new Error(
-      `telemetry database schema version ${String(version)} is newer than this Keel's (${SCHEMA_VERSION}); ` +
-        'upgrade Keel or point the store at another file',
-    );
-  }
-  // One transaction: a file is either still at its old version or fully at this one.
-  db.transaction(() => {
-    if (version < SCHEMA_VERSION) db.exec(SCHEMA_SQL);
-    // Version 1 files have minute rollups only: build their hours from them, once.
-    if (version === 1) markCoarseTiersDirty(db);
-    // Idempotent, and run on every open: a version 2 file made before the key columns lacks them.
-    addLateColumns(db);
-    if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  })();
-}
-
-/** Adds the columns an older file may lack (see LATE_COLUMNS), then the index on one of them. */
-function addLateColumns(db: Database.Database): void {
-  const present = new Map<string, Set<string>>();
-  for (const column of LATE_COLUMNS) {
-    let names = present.get(column.table);
-    if (names === undefined) {
-      const info = db.pragma(`table_info(${column.table})`) as { name: string }[];
-      names = new Set(info.map((entry) => entry.name));
-      present.set(column.table, names);
-    }
-    if (!names.has(column.name)) {
-      db.exec(`ALTER TABLE ${column.table} ADD COLUMN ${column.name} ${column.type}`);
-    }
-  }
-  db.exec(LATE_REQUEST_INDEX_SQL);
-}
-
-/** Version 1 files have minute rollups only: every coarser row they imply is built on first use. */
-function markCoarseTiersDirty(db: Database.Database): void {
-  for (const [tier, widthMs] of Object.entries(TIER_MS)) {
-    if (tier === 'minute') continue;
-    db.prepare(
-      `INSERT OR IGNORE INTO rollup_dirty (tier, start_ms)
-       SELECT ?, (minute_ms / CAST(? AS INTEGER)) * CAST(? AS INTEGER) FROM rollups_minute GROUP BY 2`,
-    ).run(tier, widthMs, widthMs);
-  }
 }
 
 function compareKeys(a: Record<string, string>, b: Record<string, string>): number {
