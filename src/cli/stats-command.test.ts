@@ -25,6 +25,9 @@ const group = (provider: string, overrides: Partial<StatsGroup> = {}): StatsGrou
   upstream: { p50: 1190, p95: 1490, p99: 1690 },
   overhead: { p50: 0.2, p95: 0.5, p99: 0.9 },
   ttft: { p50: null, p95: null, p99: null },
+  failovers: 0,
+  failoverRate: 0,
+  quality: { avg: null, scored: 0 },
   ...overrides,
 });
 

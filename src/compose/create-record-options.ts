@@ -1,5 +1,6 @@
 // How request records get their cost and previews, from the telemetry and pricing config.
 import type { KeelConfig } from '../config/index.js';
+import { createQualityScorer } from '../quality/index.js';
 import type { RecordBuilderOptions } from '../telemetry/build-request-record.js';
 import type { RequestEndEvent } from '../telemetry/events.js';
 import { computeCostUsd, createPriceBook } from '../telemetry/pricing/index.js';
@@ -17,6 +18,8 @@ export function createRecordOptions(config: Readonly<KeelConfig>): RecordBuilder
   const providerTypes = new Map(config.providers.map((provider) => [provider.id, provider.type]));
   const priceBook = createPriceBook({ overrides: config.pricing.overrides });
   return {
+    // Per Keel instance: the scorer keeps each route's answer-length baseline in memory.
+    quality: createQualityScorer(),
     costUsd: (event: RequestEndEvent) => {
       if (event.usage === undefined || event.providerId === undefined) return undefined;
       // A cached answer called no provider: it cost nothing (its usage is still recorded).

@@ -41,6 +41,28 @@ describe('stats routes over a real SQLite store', () => {
     expect(body.breakers).toEqual([]);
   });
 
+  it('returns failovers, quality and, when asked, the requests below a latency', async () => {
+    const plain = await app.inject({ url: '/api/stats?window=1h' });
+    const group = plain.json<{
+      groups: { failovers: number; failoverRate: number; quality: { avg: number | null; scored: number } }[];
+    }>().groups[0];
+    expect(typeof group?.failovers).toBe('number');
+    expect(typeof group?.failoverRate).toBe('number');
+    expect(group?.quality.scored).toBeGreaterThan(0);
+    expect(group?.quality.avg).toBeGreaterThan(0);
+    expect(group).not.toHaveProperty('latencyBelow');
+    const slo = await app.inject({ url: '/api/stats?window=1h&status_class=2xx&latency_below_ms=1e9' });
+    expect(slo.statusCode).toBe(200);
+    const good = slo.json<{ groups: { requests: number; ok: number; latencyBelow: number }[] }>().groups[0];
+    expect(good?.latencyBelow).toBe(good?.requests);
+    expect(good?.latencyBelow).toBe(good?.ok);
+    for (const bad of ['-1', 'fast', '']) {
+      const response = await app.inject({ url: `/api/stats?window=1h&latency_below_ms=${bad}` });
+      expect(response.statusCode, bad).toBe(400);
+      expect(response.json<{ error: { param: string } }>().error.param).toBe('latency_below_ms');
+    }
+  });
+
   it('refuses record-only filters on rollup queries instead of ignoring them', async () => {
     const response = await app.inject({ url: '/api/stats?window=1h&outcome=error' });
     expect(response.statusCode).toBe(400);

@@ -67,6 +67,19 @@ function statusClassOf(text: string | undefined): StatusClass | undefined {
   return text;
 }
 
+/** `latency_below_ms`: a number of milliseconds >= 0 (SLO good counts, see StatsQuery.latencyBelowMs). */
+function latencyThreshold(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw invalidRequest(
+      `'latency_below_ms' must be a number of milliseconds >= 0; got "${text}".`,
+      'latency_below_ms',
+    );
+  }
+  return value;
+}
+
 const recordOnlyFilters = [
   'status',
   'outcome',
@@ -194,8 +207,14 @@ export function createStatsRoutes(options: StatsRoutesOptions): FastifyPluginAsy
         query.group_by === undefined || query.group_by === ''
           ? undefined
           : query.group_by.split(',').map((item) => dimension(item, 'group_by'));
+      const latencyBelowMs = latencyThreshold(query.latency_below_ms);
       await options.beforeRead();
-      const result = await options.store.stats({ ...range, filters: rollupFilters(query), groupBy });
+      const result = await options.store.stats({
+        ...range,
+        filters: rollupFilters(query),
+        groupBy,
+        latencyBelowMs,
+      });
       return { ...result, breakers: options.breakers() };
     });
 

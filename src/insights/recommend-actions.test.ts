@@ -35,7 +35,12 @@ function group(
     upstream: noQuantiles,
     overhead: noQuantiles,
     ttft: noQuantiles,
-    ...(figures.quality === undefined ? {} : { quality: { avg: figures.quality } }),
+    failovers: 0,
+    failoverRate: 0,
+    quality: {
+      avg: figures.quality ?? null,
+      scored: figures.quality === undefined || figures.quality === null ? 0 : figures.requests,
+    },
   };
 }
 

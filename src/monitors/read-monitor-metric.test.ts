@@ -4,6 +4,7 @@ import { SKETCH_RELATIVE_ACCURACY } from '../store/latency-sketch.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import type { TelemetryStore } from '../store/store.js';
 import { makeSyntheticRecords } from '../store/synthetic-records.js';
+import { failoverPathFailedOver } from '../telemetry/metrics/metric-labels.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
 import {
   MONITOR_METRICS,
@@ -70,6 +71,14 @@ function expected(
       return { value: sum(records.map((record) => record.costUsd ?? 0)), quantile: false };
     case 'cache_hit_rate':
       return rate(records.filter((record) => record.cacheHit).length);
+    case 'failover_rate':
+      return rate(records.filter((record) => failoverPathFailedOver(record.failoverPath)).length);
+    case 'quality.score': {
+      const scores = records.flatMap((record) =>
+        record.quality === undefined ? [] : [record.quality.score],
+      );
+      return { value: scores.length > 0 ? sum(scores) / scores.length : null, quantile: false };
+    }
     default: {
       const [field, quantile] = metric.split('.') as [keyof typeof QUANTILE_FIELDS, 'p50' | 'p95' | 'p99'];
       const values = records
@@ -144,6 +153,18 @@ describe('readMonitorMetric', () => {
     });
     expect(values[0]?.requests).toBe(records.length);
     expectMetric(values[0]?.value ?? null, 'error_rate', records);
+  });
+
+  it('reads quality.score as null where no answer was scored (errors get no score)', async () => {
+    const values = await readMonitorMetric({
+      store,
+      metric: 'quality.score',
+      windowMs: HOUR_MS,
+      nowMs: START_MS + HOUR_MS,
+      filters: { statusClass: '5xx' },
+    });
+    expect(values[0]?.requests).toBeGreaterThan(0);
+    expect(values[0]?.value).toBeNull();
   });
 
   it('gives null values for rates and quantiles of no requests (TTFT of refused requests)', async () => {

@@ -22,12 +22,16 @@ export const MONITOR_METRICS = [
   'tokens.avg',
   'cost.sum',
   'cache_hit_rate',
+  'failover_rate',
+  'quality.score',
 ] as const;
 
 /**
  * A metric a monitor can watch. Latencies are in milliseconds (quantiles within the sketch's 1 %),
- * `error_rate` and `cache_hit_rate` are fractions 0..1 of requests, `tokens.avg` is total tokens per
- * request and `cost.sum` is in USD over the window.
+ * `error_rate`, `cache_hit_rate` and `failover_rate` (requests that went to more than one target)
+ * are fractions 0..1 of requests, `tokens.avg` is total tokens per request, `cost.sum` is in USD
+ * over the window and `quality.score` is the average quality score 0..1 of the scored (successful)
+ * answers, null when none was scored (see src/quality).
  */
 export type MonitorMetric = (typeof MONITOR_METRICS)[number];
 
@@ -143,6 +147,10 @@ export function monitorMetricValue(group: StatsGroup, metric: MonitorMetric): nu
       return group.costUsd;
     case 'cache_hit_rate':
       return perRequest(group.cacheHits, group.requests);
+    case 'failover_rate':
+      return perRequest(group.failovers, group.requests);
+    case 'quality.score':
+      return group.quality.avg;
   }
 }
 

@@ -42,6 +42,13 @@ export function checkStatsQuery(query: StatsQuery): void {
   checkTimeRange(query);
   checkRollupFilters(query.filters);
   for (const dimension of query.groupBy ?? []) checkDimension(dimension, 'groupBy');
+  const { latencyBelowMs } = query;
+  if (latencyBelowMs !== undefined && !(Number.isFinite(latencyBelowMs) && latencyBelowMs >= 0)) {
+    throw invalidRequest(
+      `latencyBelowMs ${String(latencyBelowMs)} is not a number of milliseconds >= 0`,
+      'latencyBelowMs',
+    );
+  }
 }
 
 /** Returns the page size to use. */

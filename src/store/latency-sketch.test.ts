@@ -81,6 +81,36 @@ describe('LatencySketch', () => {
     expect(sketch.count).toBe(2 ** 40);
   });
 
+  it('counts values below a threshold within the stated bound, merged or not', () => {
+    const values = logNormalValues(50_000, 11);
+    const halves = [new LatencySketch(), new LatencySketch()];
+    values.forEach((value, index) => halves[index % 2]?.accept(value));
+    const merged = LatencySketch.decode(halves[0]?.encode() ?? new Uint8Array());
+    merged.mergeEncoded(halves[1]?.encode() ?? new Uint8Array());
+    const a = SKETCH_RELATIVE_ACCURACY;
+    for (const thresholdMs of [1, 50, 200, 350, 1_000, 5_000, 100_000]) {
+      const estimate = merged.countBelow(thresholdMs);
+      // Rounding of the log mapping (1e-9) widens the band a hair, as TOLERANCE does for quantiles.
+      const atMost = values.filter((value) => value <= thresholdMs / (1 + a) / (1 + 1e-9)).length;
+      const below = values.filter((value) => value < (thresholdMs / (1 - a)) * (1 + 1e-9)).length;
+      expect(estimate, `${thresholdMs} ms`).toBeGreaterThanOrEqual(atMost);
+      expect(estimate, `${thresholdMs} ms`).toBeLessThanOrEqual(below);
+    }
+    expect(merged.countBelow(1e12)).toBe(values.length);
+  });
+
+  it('counts zeros below any positive threshold and nothing below 0', () => {
+    const sketch = new LatencySketch();
+    expect(sketch.countBelow(100)).toBe(0);
+    for (const value of [0, 0, 10, 20, 1_000]) sketch.accept(value);
+    expect(sketch.countBelow(0)).toBe(0);
+    expect(sketch.countBelow(-1)).toBe(0);
+    expect(sketch.countBelow(1)).toBe(2);
+    expect(sketch.countBelow(15)).toBe(3);
+    expect(sketch.countBelow(500)).toBe(4);
+    expect(sketch.countBelow(Number.POSITIVE_INFINITY)).toBe(5);
+  });
+
   it('refuses bytes it did not write', () => {
     expect(() => LatencySketch.decode(new Uint8Array([9]))).toThrow(/format version/);
     const bytes = new LatencySketch().encode();

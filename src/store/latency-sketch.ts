@@ -91,6 +91,27 @@ export class LatencySketch {
   }
 
   /**
+   * Estimated number of values below `valueMs`: the values of every bucket whose representative
+   * (the value `quantile` reports for it) is below `valueMs`, plus the zero bucket when
+   * `valueMs` > 0. Every value in a bucket lies within SKETCH_RELATIVE_ACCURACY (a) of its
+   * representative, so only values near the threshold can land on the wrong side: the estimate
+   * lies between the exact counts of values <= valueMs / (1 + a) and of values < valueMs / (1 - a).
+   * Consistent with `quantile`: countBelow(quantile(q)) never exceeds the rank quantile(q) reads.
+   */
+  countBelow(valueMs: number): number {
+    if (this.#count === 0 || !(valueMs > 0)) return 0;
+    let below = this.#zeroCount;
+    const counts = this.#counts;
+    for (let index = 0; index < counts.length; index++) {
+      const bucket = counts[index] ?? 0;
+      if (bucket === 0) continue;
+      if (mapping.value(this.#firstKey + index) >= valueMs) break;
+      below += bucket;
+    }
+    return below;
+  }
+
+  /**
    * Binary form: version (u8), relative accuracy (f64 LE), then unsigned LEB128 varints for the
    * zero count, the zigzag-encoded first key, the number of buckets and each bucket's count.
    * Leading and trailing empty buckets are left out. A latency minute is typically 100-600 bytes.

@@ -1,77 +1,24 @@
 // Per-minute and per-hour rollups: building them from records and reading them back into stats and time series.
-import { statusClass, type RequestRecord, type StatusClass } from '../telemetry/request-record.js';
+import { failoverPathFailedOver } from '../telemetry/metrics/metric-labels.js';
+import {
+  statusClass,
+  type RecordQuality,
+  type RequestRecord,
+  type StatusClass,
+} from '../telemetry/request-record.js';
 import { LatencySketch } from './latency-sketch.js';
 import type { StatsGroup, StoreDimension, TimeseriesMetric } from './store.js';
 
-export const MINUTE_MS = 60_000;
-export const HOUR_MS = 3_600_000;
-
-/** Start of the minute holding `timeMs`. */
-export function minuteOf(timeMs: number): number {
-  return Math.floor(timeMs / MINUTE_MS) * MINUTE_MS;
-}
-
-/**
- * The rollup tiers, finest first. Minute rows are written with each insert; the coarser ones are
- * built from the tier below (see SqliteRollupTiers), so long ranges read few rows.
- */
-export type RollupTier = 'minute' | 'fiveMinutes' | 'hour' | 'day';
-
-/** Width of a tier's rows. Rows start at multiples of it since the epoch (days are UTC days). */
-export const TIER_MS: Readonly<Record<RollupTier, number>> = {
-  minute: MINUTE_MS,
-  fiveMinutes: 5 * MINUTE_MS,
-  hour: HOUR_MS,
-  day: 24 * HOUR_MS,
-};
-
-const COARSE_TO_FINE: readonly RollupTier[] = ['day', 'hour', 'fiveMinutes', 'minute'];
-
-/** One read of a rollup tier: its rows starting in [fromMs, toMs). */
-export interface RollupRead {
-  tier: RollupTier;
-  fromMs: number;
-  toMs: number;
-}
-
-/**
- * Which rollup rows answer a time range: the whole days from daily rows, the whole hours left
- * from hourly rows, then five-minute rows, then minute rows for the ragged ends, so a 30-day
- * query reads about 110 rows per group instead of 43,200. The range is minute-granular whatever
- * is read: a minute counts when its start lies in [minuteOf(fromMs), toMs). With `stepMs` (a time
- * series), only tiers whose rows fit inside one step are used.
- */
-export function planRollupReads(options: {
-  fromMs: number;
-  toMs: number;
-  stepMs?: number | undefined;
-}): RollupRead[] {
-  const low = minuteOf(options.fromMs);
-  // Minutes m (multiples of a minute) with m < toMs are exactly those with m < high.
-  const high = Math.ceil(options.toMs / MINUTE_MS) * MINUTE_MS;
-  const { stepMs } = options;
-  const tiers = COARSE_TO_FINE.filter((tier) => stepMs === undefined || stepMs % TIER_MS[tier] === 0);
-  return planBetween(low, high, tiers);
-}
-
-function planBetween(low: number, high: number, tiers: readonly RollupTier[]): RollupRead[] {
-  if (high <= low) return [];
-  for (let index = 0; index < tiers.length; index++) {
-    const tier = tiers[index] as RollupTier;
-    if (tier === 'minute') return [{ tier, fromMs: low, toMs: high }];
-    const width = TIER_MS[tier];
-    const wholeFrom = Math.ceil(low / width) * width;
-    const wholeTo = Math.floor(high / width) * width;
-    if (wholeFrom >= wholeTo) continue;
-    const finer = tiers.slice(index + 1);
-    return [
-      ...planBetween(low, wholeFrom, finer),
-      { tier, fromMs: wholeFrom, toMs: wholeTo },
-      ...planBetween(wholeTo, high, finer),
-    ];
-  }
-  return [];
-}
+export {
+  HOUR_MS,
+  MINUTE_MS,
+  minuteOf,
+  planRollupReads,
+  TIER_MS,
+  type RollupRead,
+  type RollupTier,
+} from './plan-rollup-reads.js';
+import { MINUTE_MS } from './plan-rollup-reads.js';
 
 /** What one rollup row is keyed by. `provider` is '' when no provider was reached. */
 export interface RollupKey {
@@ -99,6 +46,12 @@ export interface RollupTotals {
   costUsd: number;
   cacheHits: number;
   totalMsSum: number;
+  /** Sum of the quality scores of the scored requests (see RequestRecord.quality). */
+  qualitySum: number;
+  /** Requests with a quality score. */
+  qualityCount: number;
+  /** Requests that failed over: went to more than one target (see failedOver). */
+  failovers: number;
   /** Exact min/max of totalMs; Infinity/-Infinity while empty. */
   totalMsMin: number;
   totalMsMax: number;
@@ -142,14 +95,18 @@ export function emptyTotals(): RollupTotals {
     costUsd: 0,
     cacheHits: 0,
     totalMsSum: 0,
+    qualitySum: 0,
+    qualityCount: 0,
+    failovers: 0,
     totalMsMin: Infinity,
     totalMsMax: -Infinity,
   };
 }
 
-/** The fields of a record that rollups count. */
+/** The fields of a record that rollups count (of its quality, only the score). */
 export type CountedRecord = Pick<
   RequestRecord,
+  | 'failoverPath'
   | 'outcome'
   | 'inputTokens'
   | 'outputTokens'
@@ -162,7 +119,7 @@ export type CountedRecord = Pick<
   | 'upstreamMs'
   | 'overheadMs'
   | 'ttftMs'
->;
+> & { quality?: Pick<RecordQuality, 'score'> | undefined };
 
 /** Counts one record into `totals`. */
 export function addRecordToTotals(totals: RollupTotals, record: CountedRecord): void {
@@ -177,6 +134,11 @@ export function addRecordToTotals(totals: RollupTotals, record: CountedRecord): 
   totals.costUsd += record.costUsd ?? 0;
   if (record.cacheHit) totals.cacheHits++;
   totals.totalMsSum += record.totalMs;
+  if (record.quality !== undefined) {
+    totals.qualitySum += record.quality.score;
+    totals.qualityCount++;
+  }
+  if (failoverPathFailedOver(record.failoverPath)) totals.failovers++;
   totals.totalMsMin = Math.min(totals.totalMsMin, record.totalMs);
   totals.totalMsMax = Math.max(totals.totalMsMax, record.totalMs);
 }
@@ -193,6 +155,9 @@ export function addTotals(target: RollupTotals, source: RollupTotals): void {
   target.costUsd += source.costUsd;
   target.cacheHits += source.cacheHits;
   target.totalMsSum += source.totalMsSum;
+  target.qualitySum += source.qualitySum;
+  target.qualityCount += source.qualityCount;
+  target.failovers += source.failovers;
   target.totalMsMin = Math.min(target.totalMsMin, source.totalMsMin);
   target.totalMsMax = Math.max(target.totalMsMax, source.totalMsMax);
 }
@@ -286,7 +251,16 @@ export class RollupAggregate {
     return this.#sketches[name]?.quantile(q) ?? null;
   }
 
-  toStatsGroup(key: Record<string, string>): StatsGroup {
+  /** Estimated values of the sketch below `valueMs` (see LatencySketch.countBelow); 0 when empty. */
+  countBelow(name: SketchName, valueMs: number): number {
+    return this.#sketches[name]?.countBelow(valueMs) ?? 0;
+  }
+
+  /** With `latencyBelowMs`, the group also says how many requests' totalMs was below it. */
+  toStatsGroup(
+    key: Record<string, string>,
+    options: { latencyBelowMs?: number | undefined } = {},
+  ): StatsGroup {
     const totals = this.totals;
     const requests = totals.requests;
     const quantiles = (name: SketchName) => ({
@@ -294,7 +268,7 @@ export class RollupAggregate {
       p95: this.quantile(name, 0.95),
       p99: this.quantile(name, 0.99),
     });
-    return {
+    const group: StatsGroup = {
       key,
       requests,
       ok: totals.ok,
@@ -317,7 +291,17 @@ export class RollupAggregate {
       upstream: quantiles('upstreamMs'),
       overhead: quantiles('overheadMs'),
       ttft: quantiles('ttftMs'),
+      failovers: totals.failovers,
+      failoverRate: requests > 0 ? totals.failovers / requests : 0,
+      quality: {
+        avg: totals.qualityCount > 0 ? totals.qualitySum / totals.qualityCount : null,
+        scored: totals.qualityCount,
+      },
     };
+    if (options.latencyBelowMs !== undefined) {
+      group.latencyBelow = this.countBelow('totalMs', options.latencyBelowMs);
+    }
+    return group;
   }
 
   /** The metric's value, or undefined when it has none (a rate or quantile of nothing). */
@@ -338,6 +322,12 @@ export class RollupAggregate {
         return totals.totalTokens;
       case 'cost':
         return totals.costUsd;
+      case 'failovers':
+        return totals.failovers;
+      case 'failover_rate':
+        return totals.requests > 0 ? totals.failovers / totals.requests : undefined;
+      case 'quality_score':
+        return totals.qualityCount > 0 ? totals.qualitySum / totals.qualityCount : undefined;
       default:
         return undefined;
     }
@@ -356,7 +346,13 @@ export const METRIC_SKETCH: Partial<Record<TimeseriesMetric, { sketch: SketchNam
 
 /** Metrics whose empty buckets read 0 (the others have no value there). */
 export function isCountingMetric(metric: TimeseriesMetric): boolean {
-  return metric === 'requests' || metric === 'errors' || metric === 'tokens' || metric === 'cost';
+  return (
+    metric === 'requests' ||
+    metric === 'errors' ||
+    metric === 'tokens' ||
+    metric === 'cost' ||
+    metric === 'failovers'
+  );
 }
 
 /** The grouped dimensions of a row, as a result key and as a map id. */

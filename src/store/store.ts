@@ -34,7 +34,11 @@ export interface StatsQuery {
   filters?: RollupFilters | undefined;
   /** Without it, one group (key `{}`) with the totals, present even when nothing matched. */
   groupBy?: readonly StoreDimension[] | undefined;
-  /** When set, each group also counts the requests faster than this (`latencyBelow`), from its sketch. */
+  /**
+   * A latency threshold in ms (>= 0): when given, each group also has `latencyBelow`, the estimated
+   * number of its requests whose totalMs was below it (SLO "good" counts; add
+   * `filters.statusClass: '2xx'` for "status ok and latency below").
+   */
   latencyBelowMs?: number | undefined;
 }
 
@@ -75,8 +79,27 @@ export interface StatsGroup {
   upstream: Quantiles;
   overhead: Quantiles;
   ttft: Quantiles;
-  /** Requests whose total latency was below the query's `latencyBelowMs` (within the sketch's 1 %). */
-  latencyBelow?: number | undefined;
+  /** Requests that went to more than one target (failed over, whether or not that saved them). */
+  failovers: number;
+  /** failovers / requests; 0 when there are no requests. */
+  failoverRate: number;
+  /** Answer quality (src/quality): only successful requests are scored. */
+  quality: QualitySummary;
+  /**
+   * With StatsQuery.latencyBelowMs: requests (of every status class the filters let through) whose
+   * totalMs was below it, counted from the merged latency sketch. Requests within the sketch's 1 %
+   * of the threshold may land on either side: the count lies between the exact counts of totalMs
+   * <= latencyBelowMs / 1.01 and of totalMs < latencyBelowMs / 0.99.
+   */
+  latencyBelow?: number;
+}
+
+/** Average quality score of the scored requests. */
+export interface QualitySummary {
+  /** 0..1; null when no request in the group was scored. */
+  avg: number | null;
+  /** Requests with a score. */
+  scored: number;
 }
 
 export interface StatsResult {
@@ -130,7 +153,10 @@ export type TimeseriesMetric =
   | 'upstream_p95'
   | 'ttft_p95'
   | 'tokens'
-  | 'cost';
+  | 'cost'
+  | 'failovers'
+  | 'failover_rate'
+  | 'quality_score';
 
 export const TIMESERIES_METRICS: readonly TimeseriesMetric[] = [
   'requests',
@@ -144,6 +170,9 @@ export const TIMESERIES_METRICS: readonly TimeseriesMetric[] = [
   'ttft_p95',
   'tokens',
   'cost',
+  'failovers',
+  'failover_rate',
+  'quality_score',
 ];
 
 /** Largest number of points per series a timeseries query may ask for. */
@@ -169,8 +198,9 @@ export interface TimeseriesPoint {
 export interface TimeseriesSeries {
   key: Record<string, string>;
   /**
-   * Ascending. Counting metrics (requests, errors, tokens, cost) have a point for every bucket,
-   * 0 when empty; rates and quantiles only for buckets with requests (or streams, for TTFT).
+   * Ascending. Counting metrics (requests, errors, tokens, cost, failovers) have a point for every
+   * bucket, 0 when empty; rates, quantiles and quality_score only for buckets with a value
+   * (requests; streams, for TTFT; scored answers, for quality_score).
    */
   points: TimeseriesPoint[];
 }

@@ -39,6 +39,14 @@ const PROVIDERS = [
 const ENVIRONMENTS = ['production', 'staging'] as const;
 const APPLICATIONS = ['chat', 'search', 'support'] as const;
 
+/** Mostly clean answers (score 1), some truncated or refused ones. */
+function syntheticQuality(roll: number): { score: number; flags: string[] } {
+  if (roll < 0.05) return { score: 0.6, flags: ['truncated'] };
+  if (roll < 0.08) return { score: 0.4, flags: ['refusal'] };
+  if (roll < 0.09) return { score: 0, flags: ['empty'] };
+  return { score: 1, flags: [] };
+}
+
 /** mulberry32: small, fast and good enough to make test data. */
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -91,6 +99,10 @@ export function makeSyntheticRecords(options: SyntheticRecordsOptions): RequestR
     const inputTokens = refused ? 0 : 20 + Math.floor(random() * 500);
     const outputTokens = ok ? 10 + Math.floor(random() * 300) : 0;
     const priced = random() < 0.95;
+    // About 5 % fail over from another provider; successful answers carry a quality score.
+    const failover = random() < 0.05;
+    const backup = pick(PROVIDERS);
+    const qualityRoll = random();
     records.push({
       timeMs: options.startMs + Math.floor((index * spanMs) / options.count),
       requestId:
@@ -126,7 +138,14 @@ export function makeSyntheticRecords(options: SyntheticRecordsOptions): RequestR
       costUsd: priced ? (inputTokens + outputTokens) * target.usdPerToken : undefined,
       cacheHit: false,
       attempts: ok ? 1 : 2,
-      failoverPath: refused ? [] : [`${target.provider}/${target.model}:${ok ? 'ok' : 'error'}`],
+      failoverPath: refused
+        ? []
+        : failover
+          ? [
+              `${backup.provider}/${backup.model}:error`,
+              `${target.provider}/${target.model}:${ok ? 'ok' : 'error'}`,
+            ]
+          : [`${target.provider}/${target.model}:${ok ? 'ok' : 'error'}`],
       breakerState: refused ? undefined : 'closed',
       featureVersion: index % 2 === 0 ? 'v1' : 'v2',
       promptVersion: 'p1',
@@ -138,6 +157,7 @@ export function makeSyntheticRecords(options: SyntheticRecordsOptions): RequestR
         options.previewChars === undefined ? undefined : previewText(random, options.previewChars),
       responsePreview:
         options.previewChars === undefined || !ok ? undefined : previewText(random, options.previewChars),
+      quality: ok ? syntheticQuality(qualityRoll) : undefined,
     });
   }
   return records;

@@ -1,13 +1,15 @@
 // Turns a request:end event into the RequestRecord every sink stores: defaults, cost, previews.
 import { openAIErrorType, type ChatRequest } from '../spec/index.js';
 import type { RequestEndEvent } from './events.js';
-import type { RequestRecord } from './request-record.js';
+import type { RecordQuality, RequestRecord } from './request-record.js';
 
 export interface RecordBuilderOptions {
   /** Cost of the event's usage in USD, or undefined when the model has no known price. */
   costUsd(event: RequestEndEvent): number | undefined;
   /** A stored preview of a text (redacted, truncated), or undefined to keep no content. */
   preview(text: string | undefined): string | undefined;
+  /** The answer's quality signals (see createQualityScorer); undefined for none. Absent: no scoring. */
+  quality?: ((event: RequestEndEvent) => RecordQuality | undefined) | undefined;
 }
 
 /** The text of the last user message: what the prompt preview shows. */
@@ -72,5 +74,6 @@ export function buildRequestRecord(event: RequestEndEvent, options: RecordBuilde
     responseChars: event.responseChars,
     promptPreview: options.preview(lastUserText(event.request)),
     responsePreview: options.preview(event.responseText),
+    quality: options.quality?.(event),
   };
 }

@@ -63,6 +63,17 @@ export interface RequestRecord {
   promptPreview: string | undefined;
   /** First 200 characters of the answer, PII redacted; undefined when content capture is off. */
   responsePreview: string | undefined;
+  /**
+   * The answer's quality signals (src/quality): successful requests only; undefined for errors and
+   * for records made before Keel scored answers.
+   */
+  quality?: RecordQuality | undefined;
+}
+
+/** A scored answer: 0..1 (1 = no issue found) and the flags that lowered it (`empty`, `refusal`...). */
+export interface RecordQuality {
+  score: number;
+  flags: string[];
 }
 
 /** Status classes used in rollups and metrics. */

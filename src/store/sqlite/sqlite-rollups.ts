@@ -66,6 +66,9 @@ const ROLLUP_TOTAL_COLUMNS = [
   'cost_usd',
   'cache_hits',
   'total_ms_sum',
+  'quality_sum',
+  'quality_count',
+  'failovers',
 ] as const;
 
 interface RollupRow {
@@ -86,6 +89,9 @@ interface RollupRow {
   cost_usd: number;
   cache_hits: number;
   total_ms_sum: number;
+  quality_sum: number;
+  quality_count: number;
+  failovers: number;
   total_ms_min: number;
   total_ms_max: number;
   total_ms_sketch?: Buffer | null;
@@ -234,6 +240,9 @@ export class SqliteRollups {
       totals.costUsd,
       totals.cacheHits,
       totals.totalMsSum,
+      totals.qualitySum,
+      totals.qualityCount,
+      totals.failovers,
       totals.totalMsMin,
       totals.totalMsMax,
       ...sketches,
@@ -303,6 +312,9 @@ export class SqliteRollups {
           costUsd: row.cost_usd ?? 0,
           cacheHits: row.cache_hits ?? 0,
           totalMsSum: row.total_ms_sum ?? 0,
+          qualitySum: row.quality_sum ?? 0,
+          qualityCount: row.quality_count ?? 0,
+          failovers: row.failovers ?? 0,
           totalMsMin: row.total_ms_min ?? Infinity,
           totalMsMax: row.total_ms_max ?? -Infinity,
         },

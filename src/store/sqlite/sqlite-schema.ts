@@ -3,7 +3,7 @@ import type { RequestRecord } from '../../telemetry/request-record.js';
 import { statusClass } from '../../telemetry/request-record.js';
 
 /** Bumped when the schema changes; a file from a newer Keel is refused rather than misread. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * `requests`: one row per request record (idempotent on (time_ms, request_id)). `rollups_minute`: one row
@@ -11,7 +11,9 @@ export const SCHEMA_VERSION = 2;
  * sums and latency sketches (see latency-sketch.ts for their encoding and error bound);
  * `rollups_5m`, `rollups_hour` and `rollups_day` the same per five minutes, hour and UTC day, built
  * from the tier below, so long ranges read few rows. Version 2 added those tiers, rollup_dirty and
- * store_meta, and replaced the (provider, model, time) index with one per filter.
+ * store_meta, and replaced the (provider, model, time) index with one per filter. Version 3 added
+ * the answer's quality (quality_score, quality_flags) to requests, and quality_sum, quality_count
+ * and failovers to every rollup tier (see LATE_COLUMNS for how older files get them).
  */
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -54,7 +56,9 @@ CREATE TABLE IF NOT EXISTS requests (
   prompt_preview      TEXT,
   response_preview    TEXT,
   key_id              TEXT,
-  team                TEXT
+  team                TEXT,
+  quality_score       REAL,
+  quality_flags       TEXT
 );
 -- Idempotence key: a record stored again (a retried or replayed batch) has the same time and id.
 -- Unique on (time, id) rather than on the random id alone, so inserts append near the end of the
@@ -111,6 +115,9 @@ function rollupTableSql(table: string, timeColumn: string): string {
   total_ms_sum        REAL NOT NULL,
   total_ms_min        REAL NOT NULL,
   total_ms_max        REAL NOT NULL,
+  quality_sum         REAL NOT NULL DEFAULT 0,
+  quality_count       INTEGER NOT NULL DEFAULT 0,
+  failovers           INTEGER NOT NULL DEFAULT 0,
   total_ms_sketch     BLOB,
   upstream_ms_sketch  BLOB,
   overhead_ms_sketch  BLOB,
@@ -120,15 +127,27 @@ function rollupTableSql(table: string, timeColumn: string): string {
 `;
 }
 
+/** The rollup tables, finest first. */
+export const ROLLUP_TABLE_NAMES = ['rollups_minute', 'rollups_5m', 'rollups_hour', 'rollups_day'] as const;
+
 /**
- * Columns added to `requests` after version 2 was first written (gateway keys). A file made
- * before has them added on open (ALTER TABLE ... ADD COLUMN, checked against PRAGMA table_info),
- * then LATE_REQUEST_INDEX_SQL is run; both are idempotent.
+ * Columns added after version 2 was first written: the gateway key (late in version 2) and, in
+ * version 3, quality and failovers. A file made before has them added on open (ALTER TABLE ... ADD
+ * COLUMN, checked against PRAGMA table_info), then LATE_REQUEST_INDEX_SQL is run; both are
+ * idempotent. Rollup rows from before version 3 read 0 for the new counts: they count no scored
+ * request and no failover.
  */
-export const LATE_REQUEST_COLUMNS = [
-  { name: 'key_id', type: 'TEXT' },
-  { name: 'team', type: 'TEXT' },
-] as const;
+export const LATE_COLUMNS: readonly { table: string; name: string; type: string }[] = [
+  { table: 'requests', name: 'key_id', type: 'TEXT' },
+  { table: 'requests', name: 'team', type: 'TEXT' },
+  { table: 'requests', name: 'quality_score', type: 'REAL' },
+  { table: 'requests', name: 'quality_flags', type: 'TEXT' },
+  ...ROLLUP_TABLE_NAMES.flatMap((table) => [
+    { table, name: 'quality_sum', type: 'REAL NOT NULL DEFAULT 0' },
+    { table, name: 'quality_count', type: 'INTEGER NOT NULL DEFAULT 0' },
+    { table, name: 'failovers', type: 'INTEGER NOT NULL DEFAULT 0' },
+  ]),
+];
 
 /** A key's requests (GET /api/requests?key_id=...); partial, so requests without a key cost nothing. */
 export const LATE_REQUEST_INDEX_SQL =
@@ -176,6 +195,8 @@ export const REQUEST_COLUMNS = [
   'response_preview',
   'key_id',
   'team',
+  'quality_score',
+  'quality_flags',
 ] as const;
 
 export type SqlValue = string | number | null;
@@ -225,6 +246,9 @@ export function recordToParams(record: RequestRecord): SqlValue[] {
     record.responsePreview ?? null,
     record.keyId ?? null,
     record.team ?? null,
+    record.quality?.score ?? null,
+    // NULL for no flags (most answers): nothing stored beyond the score.
+    record.quality === undefined || record.quality.flags.length === 0 ? null : record.quality.flags.join(','),
   ];
 }
 
@@ -269,7 +293,15 @@ export function rowToRecord(row: RequestRow): RequestRecord {
     responsePreview: optionalText(row.response_preview),
     keyId: optionalText(row.key_id),
     team: optionalText(row.team),
+    quality: parseQuality(row.quality_score, row.quality_flags),
   };
+}
+
+/** Flags are stored comma-separated (NULL for none); a row without a score has no quality. */
+function parseQuality(score: SqlValue, flags: SqlValue): RequestRecord['quality'] {
+  if (score === null) return undefined;
+  const text = typeof flags === 'string' ? flags : '';
+  return { score: Number(score), flags: text === '' ? [] : text.split(',') };
 }
 
 function optionalText(value: SqlValue): string | undefined {
@@ -280,7 +312,8 @@ function optionalNumber(value: SqlValue): number | undefined {
   return value === null ? undefined : Number(value);
 }
 
-function parseFailoverPath(value: SqlValue): string[] {
+/** A stored failover_path (JSON array of strings); [] when unreadable. */
+export function parseFailoverPath(value: SqlValue): string[] {
   if (typeof value !== 'string') return [];
   try {
     const parsed: unknown = JSON.parse(value);

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { KeelError } from '../../spec/errors.js';
+import { failoverPathFailedOver } from '../../telemetry/metrics/metric-labels.js';
 import { statusClass, type RequestRecord } from '../../telemetry/request-record.js';
 import { SKETCH_RELATIVE_ACCURACY } from '../latency-sketch.js';
 import { MINUTE_MS, minuteOf } from '../rollup.js';
 import type { RequestFilters, StatsGroup, TelemetryStore } from '../store.js';
 import { logNormal, makeSyntheticRecords, seededRandom } from '../synthetic-records.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
 import { SqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import { WorkerSqliteStore } from './sqlite-worker-store.js';
 
@@ -81,6 +83,13 @@ function expectTotals(group: StatsGroup | undefined, records: readonly RequestRe
   expect(group?.latency.min).toBe(Math.min(...records.map((r) => r.totalMs)));
   expect(group?.latency.max).toBe(Math.max(...records.map((r) => r.totalMs)));
   expect(group?.latency.avg).toBeCloseTo(sum((r) => r.totalMs) / records.length, 6);
+  const failovers = records.filter((r) => failoverPathFailedOver(r.failoverPath)).length;
+  expect(group?.failovers).toBe(failovers);
+  expect(group?.failoverRate).toBeCloseTo(failovers / records.length, 12);
+  const scores = records.flatMap((r) => (r.quality === undefined ? [] : [r.quality.score]));
+  expect(group?.quality.scored).toBe(scores.length);
+  if (scores.length === 0) expect(group?.quality.avg).toBeNull();
+  else expect(group?.quality.avg).toBeCloseTo(scores.reduce((a, b) => a + b, 0) / scores.length, 9);
 }
 
 describe.each([
@@ -240,7 +249,7 @@ describe.each([
     const after = await reopened.stats({ ...wholeHours, groupBy: ['provider'] });
     expect(rounded(after.groups)).toEqual(rounded(before.groups));
     const check = new Database(join(directory, file), { readonly: true });
-    expect(check.pragma('user_version', { simple: true })).toBe(2);
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(
       (check.prepare('SELECT count(*) AS n FROM rollups_hour').get() as { n: number }).n,
     ).toBeGreaterThan(0);
@@ -473,6 +482,8 @@ describe.each([
       'stepMs',
     );
     await rejects(() => store.stats({ fromMs: 10, toMs: 5 }), 'toMs');
+    await rejects(() => store.stats({ ...range, latencyBelowMs: -1 }), 'latencyBelowMs');
+    await rejects(() => store.stats({ ...range, latencyBelowMs: Number.NaN }), 'latencyBelowMs');
   });
 
   it('prunes raw rows and rollups by their own retention', async () => {

@@ -11,7 +11,6 @@ import {
   isCountingMetric,
   METRIC_SKETCH,
   planRollupReads,
-  TIER_MS,
   RollupAggregate,
   SKETCH_NAMES,
   type RollupReadRow,
@@ -36,17 +35,15 @@ import type {
 import {
   recordToParams,
   REQUEST_COLUMNS,
+  parseFailoverPath,
   rowToRecord,
-  LATE_REQUEST_COLUMNS,
-  LATE_REQUEST_INDEX_SQL,
-  SCHEMA_SQL,
-  SCHEMA_VERSION,
   type RequestRow,
   type SqlValue,
 } from './sqlite-schema.js';
 import { addFilters } from './sql-filters.js';
 import { registerSketchMerge } from './sqlite-rollups.js';
 import { SqliteRollupTiers } from './sqlite-rollup-tiers.js';
+import { migrateTelemetryDatabase } from './migrate-telemetry-database.js';
 
 export const DEFAULT_SQLITE_PATH = './data/keel.db';
 export const DEFAULT_RAW_RETENTION_MS = 7 * 24 * 3_600_000; // 7 days
@@ -116,7 +113,7 @@ export class SqliteStore implements TelemetryStore {
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      migrate(db);
+      migrateTelemetryDatabase(db);
     } catch (error) {
       db.close();
       throw error;
@@ -178,7 +175,8 @@ export class SqliteStore implements TelemetryStore {
     const variants = new Map<string, RollupAggregate>();
     const rows = this.#query<ExperimentRow>(
       `SELECT variant_id, outcome, input_tokens, output_tokens, total_tokens, cached_input_tokens,
-              reasoning_tokens, cost_usd, cache_hit, total_ms, upstream_ms, overhead_ms, ttft_ms
+              reasoning_tokens, cost_usd, cache_hit, total_ms, upstream_ms, overhead_ms, ttft_ms,
+              failover_path, quality_score
        FROM requests WHERE experiment_id = ? AND time_ms >= ? AND time_ms < ?`,
     ).iterate(query.experimentId, query.fromMs, query.toMs);
     for (const row of rows) {
@@ -201,6 +199,8 @@ export class SqliteStore implements TelemetryStore {
         upstreamMs: row.upstream_ms,
         overheadMs: row.overhead_ms,
         ttftMs: row.ttft_ms ?? undefined,
+        failoverPath: parseFailoverPath(row.failover_path),
+        quality: row.quality_score === null ? undefined : { score: row.quality_score },
       });
     }
     return {
@@ -227,8 +227,9 @@ export class SqliteStore implements TelemetryStore {
       }
       group.aggregate.add(row);
     }
+    const { latencyBelowMs } = query;
     const result: StatsGroup[] = [...groups.values()].map(({ key, aggregate }) =>
-      aggregate.toStatsGroup(key),
+      aggregate.toStatsGroup(key, { latencyBelowMs }),
     );
     result.sort((a, b) => b.requests - a.requests || compareKeys(a.key, b.key));
     return { fromMs: query.fromMs, toMs: query.toMs, groups: result };
@@ -354,53 +355,13 @@ interface ExperimentRow {
   upstream_ms: number;
   overhead_ms: number;
   ttft_ms: number | null;
+  failover_path: string;
+  quality_score: number | null;
 }
 
 /** Runs synchronous work as a promise: a throw becomes a rejection, as callers of a Promise API expect. */
 function settle<T>(work: () => T): Promise<T> {
   return new Promise<T>((resolve) => resolve(work()));
-}
-
-function migrate(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true });
-  if (typeof version !== 'number' || version > SCHEMA_VERSION) {
-    throw new Error(
-      `telemetry database schema version ${String(version)} is newer than this Keel's (${SCHEMA_VERSION}); ` +
-        'upgrade Keel or point the store at another file',
-    );
-  }
-  if (version < SCHEMA_VERSION) {
-    db.transaction(() => {
-      db.exec(SCHEMA_SQL);
-      // Version 1 files have minute rollups only: build their hours from them, once.
-      if (version === 1) markCoarseTiersDirty(db);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  }
-  addLateRequestColumns(db);
-}
-
-/** Adds the columns a version 2 (or migrated version 1) file may lack; see LATE_REQUEST_COLUMNS. */
-function addLateRequestColumns(db: Database.Database): void {
-  const present = new Set(
-    (db.pragma('table_info(requests)') as { name: string }[]).map((column) => column.name),
-  );
-  const missing = LATE_REQUEST_COLUMNS.filter((column) => !present.has(column.name));
-  db.transaction(() => {
-    for (const column of missing) db.exec(`ALTER TABLE requests ADD COLUMN ${column.name} ${column.type}`);
-    db.exec(LATE_REQUEST_INDEX_SQL);
-  })();
-}
-
-/** Version 1 files have minute rollups only: every coarser row they imply is built on first use. */
-function markCoarseTiersDirty(db: Database.Database): void {
-  for (const [tier, widthMs] of Object.entries(TIER_MS)) {
-    if (tier === 'minute') continue;
-    db.prepare(
-      `INSERT OR IGNORE INTO rollup_dirty (tier, start_ms)
-       SELECT ?, (minute_ms / CAST(? AS INTEGER)) * CAST(? AS INTEGER) FROM rollups_minute GROUP BY 2`,
-    ).run(tier, widthMs, widthMs);
-  }
 }
 
 function compareKeys(a: Record<string, string>, b: Record<string, string>): number {

@@ -37,11 +37,29 @@ export const breakerStateValues: Readonly<Record<BreakerStatus, number>> = {
 };
 
 /** True when the request went to more than one target: it failed over (whether or not that saved it). */
-export function failedOver(attempts: readonly AttemptRecord[]): boolean {
+export function failedOver(attempts: readonly Pick<AttemptRecord, 'target'>[]): boolean {
   const first = attempts[0];
   if (first === undefined) return false;
   for (const attempt of attempts) if (attempt.target !== first.target) return true;
   return false;
+}
+
+/**
+ * failedOver for a stored record, from its failoverPath ("provider/model:outcome" entries, see
+ * RequestRecord): the target is everything before the last colon, since model ids may hold colons.
+ */
+export function failoverPathFailedOver(failoverPath: readonly string[]): boolean {
+  const first = failoverPath[0];
+  // Most requests have one attempt: answered without the string work below.
+  if (first === undefined || failoverPath.length === 1) return false;
+  const firstTarget = pathTarget(first);
+  for (const entry of failoverPath) if (pathTarget(entry) !== firstTarget) return true;
+  return false;
+}
+
+function pathTarget(entry: string): string {
+  const colon = entry.lastIndexOf(':');
+  return colon < 0 ? entry : entry.slice(0, colon);
 }
 
 /** Turns event fields into label values with a bounded set of values. */
