@@ -168,6 +168,7 @@ describe('/api/monitors', () => {
       'default:threshold:p95-latency',
       'default:threshold:ttft-p95',
       'default:threshold:keel-overhead',
+      'default:threshold:failover-rate',
       'default:anomaly:error-rate-anomaly',
       'default:anomaly:p95-latency-anomaly',
       'default:anomaly:cost-anomaly',

@@ -231,6 +231,7 @@ export function createKeel(options: KeelOptions): Keel {
     clock,
     logger,
     monitorScheduler: options.monitorScheduler,
+    breakers: () => gateway.breakerSnapshots(),
   });
   const budgets = policies.budgets;
   const apiExtensions = [

@@ -32,6 +32,7 @@ export function createMonitors(options: {
   onTransition?: MonitorSchedulerOptions['onTransition'];
   afterTick?: MonitorSchedulerOptions['afterTick'];
   notifier?: MonitorSchedulerOptions['notifier'];
+  breakers?: MonitorSchedulerOptions['breakers'];
 }): Monitors | undefined {
   const { config, telemetry, clock, logger } = options;
   const store = telemetry.store;
@@ -60,6 +61,7 @@ export function createMonitors(options: {
     onTransition: options.onTransition,
     afterTick: options.afterTick,
     notifier: options.notifier,
+    breakers: options.breakers,
     historyRetentionMs: settings.historyRetentionMs,
     onError: (error, monitorId) => {
       const nowMs = clock.now();

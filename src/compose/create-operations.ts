@@ -11,6 +11,7 @@ import { registerNotificationMetrics } from '../notifications/notification-metri
 import { createNotificationRoutes } from '../notifications/notification-routes.js';
 import { WebhookNotifier } from '../notifications/webhook-notifier.js';
 import { openOpsDatabase, type OpsDatabase } from '../ops/ops-database.js';
+import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import { timerScheduler, type Clock, type Scheduler } from '../spec/index.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 import { registerMonitorMetrics } from '../telemetry/metrics/monitor-metrics.js';
@@ -42,6 +43,8 @@ export function createOperations(options: {
   logger: Logger;
   /** Runs monitor ticks; default: timers. */
   monitorScheduler?: Scheduler | undefined;
+  /** Live breaker states, for `breaker.open` monitors. */
+  breakers?: (() => readonly BreakerSnapshot[]) | undefined;
 }): Operations {
   const { config, events, clock, logger } = options;
   const db = openOpsDatabase(config.ops.path);
@@ -98,6 +101,7 @@ export function createOperations(options: {
       service.tick(nowMs);
     },
     notifier,
+    breakers: options.breakers,
   });
   let stopBudgetNotifications: (() => void) | undefined;
   const routes = [

@@ -354,6 +354,18 @@ export function checkMonitors(
       }
     });
     if (definition.type === 'slo') return;
+    if (
+      definition.type === 'threshold' &&
+      definition.metric === 'breaker.open' &&
+      definition.groupBy.some((dimension) => dimension !== 'provider')
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: at('groupBy'),
+        input: definition.groupBy,
+        message: 'breaker.open counts targets per provider only; write groupBy: [provider] or leave it out',
+      });
+    }
     if (definition.type === 'threshold' && definition.critical === undefined) {
       context.addIssue({
         code: 'custom',

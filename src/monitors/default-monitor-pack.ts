@@ -64,6 +64,19 @@ export function defaultMonitorPack(
         "Keel itself is slow: check the process's CPU and event-loop lag (`/metrics`), the store's health (`keel_telemetry_*`) and whether a replica is overloaded.",
     },
     {
+      id: 'failover-rate',
+      type: 'threshold',
+      metric: 'failover_rate',
+      groupBy: ['model'],
+      window: '5m',
+      minRequests: 20,
+      warn: 0.1,
+      critical: 0.25,
+      priority: 3,
+      runbook:
+        "Many requests of this alias needed a second target: its first target is failing or slow. Callers are still answered, at the backup's latency and price; check `/api/breakers` and the first target's provider.",
+    },
+    {
       id: 'error-rate-anomaly',
       type: 'anomaly',
       metric: 'error_rate',

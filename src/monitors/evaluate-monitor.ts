@@ -40,7 +40,8 @@ export interface MonitorDecision {
  * unit: without it a flat history (MAD 0) would turn any wobble into an alert.
  */
 export function defaultMinSpread(metric: MonitorMetric): number {
-  if (metric === 'error_rate' || metric === 'cache_hit_rate') return 0.02;
+  if (metric === 'error_rate' || metric === 'cache_hit_rate' || metric === 'failover_rate') return 0.02;
+  if (metric === 'quality.score') return 0.05;
   if (metric === 'requests') return 5;
   if (metric === 'cost.sum') return 0.01;
   if (metric.startsWith('tokens')) return 50;

@@ -9,6 +9,7 @@ import type { Clock, Scheduler } from '../spec/index.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { makeSyntheticRecords } from '../store/synthetic-records.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
+import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import { MonitorScheduler } from './monitor-scheduler.js';
 import type { MonitorTransition } from './monitor-transition.js';
 import { SqliteMonitorStore } from './sqlite-monitor-store.js';
@@ -71,7 +72,12 @@ afterEach(async () => {
   }
 });
 
-function setup(options: { definitions: MonitorDefinition[]; opsPath?: string; store?: SqliteStore }) {
+function setup(options: {
+  definitions: MonitorDefinition[];
+  opsPath?: string;
+  store?: SqliteStore;
+  breakers?: () => BreakerSnapshot[];
+}) {
   const clock = new TestClock();
   const store = options.store ?? new SqliteStore({ path: ':memory:' });
   const db = openOpsDatabase(options.opsPath ?? ':memory:');
@@ -98,6 +104,7 @@ function setup(options: { definitions: MonitorDefinition[]; opsPath?: string; st
       transitions.push(transition);
     },
     notifier,
+    breakers: options.breakers,
     onError: (error) => errors.push(error),
   });
   /** Inserts `count` requests spread over the last minute before now. */
@@ -264,5 +271,34 @@ describe('MonitorScheduler', () => {
     expect(costState?.value).toBeLessThan(240);
     expect(costState?.status).toBe('ALERT');
     expect(transitions.some((transition) => transition.monitor.id === 'errors-anomaly')).toBe(true);
+  });
+
+  it('counts targets whose breaker is not closed, per provider, from the live breaker state', async () => {
+    const snapshot = (target: string, status: BreakerSnapshot['status']): BreakerSnapshot => ({
+      target,
+      status,
+      reason: '',
+      consecutiveFailures: 0,
+      windowCalls: 0,
+      windowFailures: 0,
+      openedAt: undefined,
+    });
+    let breakers = [snapshot('openai/gpt-4o', 'closed'), snapshot('anthropic/claude', 'closed')];
+    const open = definition({
+      id: 'breaker-open',
+      type: 'threshold',
+      metric: 'breaker.open',
+      groupBy: ['provider'],
+      window: '1m',
+      critical: 1,
+    });
+    const { scheduler, transitions } = setup({ definitions: [open], breakers: () => breakers });
+    await scheduler.tick();
+    expect(transitions).toEqual([]);
+    breakers = [snapshot('openai/gpt-4o', 'open'), snapshot('anthropic/claude', 'closed')];
+    await scheduler.tick();
+    expect(
+      transitions.map((transition) => `${transition.groupId}:${transition.to}:${transition.value}`),
+    ).toEqual(['provider=openai:ALERT:1']);
   });
 });

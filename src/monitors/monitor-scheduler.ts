@@ -1,6 +1,7 @@
 // Evaluates every monitor each tick from the rollups, keeps each group's state, and hands transitions on.
 import type { MonitorDefinition } from '../config/monitors-schema.js';
 import type { Notifier } from '../notifications/notification.js';
+import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import type { Clock, Scheduler } from '../spec/index.js';
 import type { TelemetryStore } from '../store/store.js';
 import { monitorSummary, monitorThresholds, monitorUnit } from './describe-monitor.js';
@@ -22,6 +23,8 @@ export interface MonitorSchedulerOptions {
   intervalMs: number;
   clock: Clock;
   scheduler: Scheduler;
+  /** Live breaker states, for `breaker.open` monitors. */
+  breakers?: (() => readonly BreakerSnapshot[]) | undefined;
   /** Runs before each tick's reads, e.g. flushing buffered records into the store. */
   beforeRead?: (() => Promise<void>) | undefined;
   /** Each state change of a group, in order; awaited before the next tick. Incidents open from here. */
@@ -115,7 +118,12 @@ export class MonitorScheduler {
     const definitions = options.definitions();
     for (const definition of definitions) {
       try {
-        const observed = await observeMonitor({ store: options.store, definition, nowMs });
+        const observed = await observeMonitor({
+          store: options.store,
+          definition,
+          nowMs,
+          breakers: options.breakers,
+        });
         const result = this.#judge({ definition, observed, nowMs });
         summary.evaluated += result.states.length;
         summary.transitions.push(...result.transitions);

@@ -13,6 +13,8 @@ const SERIES_OF: Partial<Record<MonitorMetric, TimeseriesMetric>> = {
   'ttft.p95': 'ttft_p95',
   'tokens.sum': 'tokens',
   'cost.sum': 'cost',
+  failover_rate: 'failover_rate',
+  'quality.score': 'quality_score',
 };
 
 /** Monitor metrics an anomaly or forecast monitor may watch: those with a rollup time series. */

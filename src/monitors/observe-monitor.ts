@@ -1,5 +1,6 @@
 // Reads what a monitor judges from the telemetry store, per group: a window's value, a baseline, a forecast or SLO counts.
 import type { MonitorDefinition } from '../config/monitors-schema.js';
+import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import type { RollupFilters, StatsGroup, TelemetryStore } from '../store/store.js';
 import type { MonitorObservation } from './evaluate-monitor.js';
 import { forecastSum, holtForecast } from './forecast-holt.js';
@@ -39,10 +40,14 @@ export async function observeMonitor(options: {
   store: TelemetryStore;
   definition: MonitorDefinition;
   nowMs: number;
+  /** Live breaker states, for `breaker.open`. */
+  breakers?: (() => readonly BreakerSnapshot[]) | undefined;
 }): Promise<GroupObservation[]> {
   const { definition } = options;
   switch (definition.type) {
     case 'threshold':
+      if (definition.metric === 'breaker.open')
+        return observeBreakers(definition, options.breakers?.() ?? []);
       return observeValues({ ...options, definition });
     case 'anomaly':
       return observeAnomaly({ ...options, definition });
@@ -90,6 +95,35 @@ async function observeValues(options: {
     group: sample.key,
     groupId: groupIdOf(sample.key),
     observation: { kind: 'value', value: sample.value, requests: sample.requests },
+  }));
+}
+
+/**
+ * `breaker.open`: how many targets have a breaker that is not closed (open or half-open), now; per
+ * provider with `groupBy: [provider]`. `requests` is the number of targets, so `minRequests` reads
+ * as "at least this many targets".
+ */
+function observeBreakers(
+  definition: Of<'threshold'>,
+  breakers: readonly BreakerSnapshot[],
+): GroupObservation[] {
+  const byProvider = definition.groupBy.includes('provider');
+  const groups = new Map<string, { group: Record<string, string>; open: number; targets: number }>();
+  if (!byProvider) groups.set('', { group: {}, open: 0, targets: 0 });
+  for (const breaker of breakers) {
+    const provider = breaker.target.slice(0, Math.max(0, breaker.target.indexOf('/')));
+    if (definition.filters?.provider !== undefined && provider !== definition.filters.provider) continue;
+    const group: Record<string, string> = byProvider ? { provider } : {};
+    const groupId = groupIdOf(group);
+    const entry = groups.get(groupId) ?? { group, open: 0, targets: 0 };
+    entry.targets += 1;
+    if (breaker.status !== 'closed') entry.open += 1;
+    groups.set(groupId, entry);
+  }
+  return [...groups.entries()].map(([groupId, entry]) => ({
+    group: entry.group,
+    groupId,
+    observation: { kind: 'value', value: entry.open, requests: entry.targets },
   }));
 }
 

@@ -8,6 +8,7 @@ import { failoverPathFailedOver } from '../telemetry/metrics/metric-labels.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
 import {
   MONITOR_METRICS,
+  STORE_MONITOR_METRICS,
   parseMonitorMetric,
   parseWindow,
   readMonitorMetric,
@@ -103,7 +104,7 @@ function expectMetric(actual: number | null, metric: MonitorMetric, records: rea
 }
 
 describe('readMonitorMetric', () => {
-  it.each(MONITOR_METRICS)('reads %s over the whole window as the records say', async (metric) => {
+  it.each(STORE_MONITOR_METRICS)('reads %s over the whole window as the records say', async (metric) => {
     const values = await readMonitorMetric({ store, metric, windowMs: HOUR_MS, nowMs: START_MS + HOUR_MS });
     expect(values).toHaveLength(1);
     expect(values[0]?.key).toEqual({});
@@ -116,7 +117,7 @@ describe('readMonitorMetric', () => {
     const inWindow = RECORDS.filter(
       (record) => record.timeMs >= nowMs - 15 * 60_000 && record.timeMs < nowMs,
     );
-    for (const metric of MONITOR_METRICS) {
+    for (const metric of STORE_MONITOR_METRICS) {
       const values = await readMonitorMetric({ store, metric, windowMs: parseWindow('15m'), nowMs });
       expect(values[0]?.requests).toBe(inWindow.length);
       expectMetric(values[0]?.value ?? null, metric, inWindow);
@@ -125,7 +126,7 @@ describe('readMonitorMetric', () => {
 
   it('gives one value per provider, each from that provider’s records', async () => {
     const providers = [...new Set(RECORDS.map((record) => record.provider ?? ''))];
-    for (const metric of MONITOR_METRICS) {
+    for (const metric of STORE_MONITOR_METRICS) {
       const values = await readMonitorMetric({
         store,
         metric,
@@ -183,7 +184,7 @@ describe('readMonitorMetric', () => {
 
   it('reads an empty window without groupBy as one group: 0 for counts and sums, null otherwise', async () => {
     const nowMs = START_MS + 3 * HOUR_MS;
-    for (const metric of MONITOR_METRICS) {
+    for (const metric of STORE_MONITOR_METRICS) {
       const values = await readMonitorMetric({ store, metric, windowMs: parseWindow('5m'), nowMs });
       const zero = metric === 'requests' || metric === 'tokens.sum' || metric === 'cost.sum';
       expect(values, metric).toEqual([{ key: {}, value: zero ? 0 : null, requests: 0 }]);

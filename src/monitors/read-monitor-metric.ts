@@ -24,6 +24,7 @@ export const MONITOR_METRICS = [
   'cache_hit_rate',
   'failover_rate',
   'quality.score',
+  'breaker.open',
 ] as const;
 
 /**
@@ -36,6 +37,11 @@ export const MONITOR_METRICS = [
 export type MonitorMetric = (typeof MONITOR_METRICS)[number];
 
 const METRIC_SET: ReadonlySet<string> = new Set(MONITOR_METRICS);
+
+/** The metrics read from the telemetry store (all but `breaker.open`, which is live breaker state). */
+export const STORE_MONITOR_METRICS: readonly MonitorMetric[] = MONITOR_METRICS.filter(
+  (metric) => metric !== 'breaker.open',
+);
 
 /**
  * Checks that `text` names a monitor metric.
@@ -151,6 +157,9 @@ export function monitorMetricValue(group: StatsGroup, metric: MonitorMetric): nu
       return perRequest(group.failovers, group.requests);
     case 'quality.score':
       return group.quality.avg;
+    case 'breaker.open':
+      // Live state, not stored: read from the breakers by observeMonitor.
+      return null;
   }
 }
 
