@@ -42,7 +42,10 @@ export function createMonitors(options: {
   const registry = new MonitorRegistry({
     configured: settings.definitions,
     defaults: settings.defaultPack
-      ? defaultMonitorPack({ dailyBudgetUsd: config.budgets?.global?.dailyUsd })
+      ? defaultMonitorPack({
+          dailyBudgetUsd: config.budgets?.global?.dailyUsd,
+          notify: config.notifications.webhooks.map((webhook) => webhook.id),
+        })
       : [],
     store: monitorStore,
     notifications: config.notifications,

@@ -64,7 +64,7 @@ describe('monitors config', () => {
         type: 'slo',
         objective: 0.99,
         window: '30d',
-        good: { status: 'ok', latencyMs: 5000 },
+        good: 'status=ok and latency<5000',
         noData: 'no-data',
         priority: 3,
         tags: [],
@@ -199,4 +199,39 @@ describe('parseGoodExpression', () => {
       expect(() => parseGoodExpression(text)).toThrow(/status=ok and latency<5000/);
     },
   );
+});
+
+describe('monitor definitions the evaluator could not judge', () => {
+  const forecast = { id: 'spend', type: 'forecast', metric: 'cost.sum', window: '1h' };
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'recoveryWarn without warn',
+      { ...threshold, warn: undefined, recoveryWarn: 1000 },
+      'monitors.definitions[0].recoveryWarn: got 1000; recoveryWarn needs warn; set warn or remove recoveryWarn',
+    ],
+    [
+      'a forecast warn above its budget',
+      { ...forecast, warn: 50, budgetUsd: 10 },
+      'monitors.definitions[0].warn: got 50; warn is above critical (10) with direction above; write a warn at most 10, or set direction: below',
+    ],
+    [
+      'a forecast horizon of more than 10,000 windows',
+      { ...forecast, window: '1m', horizon: '20000d', budgetUsd: 10 },
+      'monitors.definitions[0].horizon: got "20000d"; horizon is more than 10000 windows of 1m; shorten it or widen window',
+    ],
+    [
+      'threshold levels on an anomaly monitor',
+      { id: 'odd', type: 'anomaly', metric: 'error_rate', window: '5m', critical: 0.1 },
+      'monitors.definitions[0]: unknown option "critical"; remove it or check its spelling in docs/configuration.md',
+    ],
+    [
+      'a runbook longer than 16,000 characters',
+      { ...threshold, runbook: 'x'.repeat(16_001) },
+      'use a value at most 16000',
+    ],
+  ])('refuses %s', (_name, definition, problem) => {
+    const problems = problemsOf({ monitors: { definitions: [definition] } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(problem);
+  });
 });

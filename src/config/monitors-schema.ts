@@ -72,12 +72,11 @@ export function parseGoodExpression(text: string): GoodRequestCriteria {
 
 const goodExpression = z
   .string()
-  .transform((text, context) => {
+  .superRefine((text, context) => {
     try {
-      return parseGoodExpression(text);
+      parseGoodExpression(text);
     } catch (error) {
       context.addIssue({ code: 'custom', input: text, message: (error as Error).message });
-      return z.NEVER;
     }
   })
   .describe('Which requests are good, e.g. "status=ok and latency<5000" (latency in ms).');
@@ -110,9 +109,13 @@ const commonFields = {
     .optional()
     .describe('Notify again while still firing after this long; default: once per transition.'),
   priority: z.number().int().min(1).max(5).default(3).describe('1..5; an incident it opens is SEV-1..SEV-5.'),
-  tags: z.array(z.string().min(1)).default([]),
-  runbook: z.string().optional().describe('Markdown attached to the incidents it opens.'),
-  notify: z.array(z.string().min(1)).default([]).describe('Ids of notifications.webhooks to call.'),
+  tags: z.array(z.string().min(1).max(64)).max(50).default([]),
+  runbook: z.string().max(16_000).optional().describe('Markdown attached to the incidents it opens.'),
+  notify: z
+    .array(z.string().min(1).max(64))
+    .max(20)
+    .default([])
+    .describe('Ids of notifications.webhooks to call.'),
   muted: z.boolean().default(false).describe('Evaluated and recorded, but notifies no one.'),
 };
 
@@ -148,15 +151,29 @@ export const thresholdMonitorSchema = z.strictObject({
   type: z.literal('threshold'),
 });
 
+/** Anomaly monitors judge deviations, not levels: the threshold fields are not theirs. */
+const {
+  warn: _warn,
+  critical: _critical,
+  recoveryWarn: _recoveryWarn,
+  recoveryCritical: _recoveryCritical,
+  ...seriesQueryFields
+} = queryFields;
+
 export const anomalyMonitorSchema = z.strictObject({
   ...commonFields,
-  ...queryFields,
+  ...seriesQueryFields,
   type: z.literal('anomaly'),
   deviations: z
     .number()
     .positive()
     .default(3)
     .describe('How many robust deviations from the baseline is abnormal.'),
+  recoveryDeviations: z
+    .number()
+    .nonnegative()
+    .optional()
+    .describe('Leave ALERT only once back within this many deviations; default: 0.75 × deviations.'),
   minHistory: z
     .number()
     .int()
@@ -392,6 +409,9 @@ export function checkMonitors(
   });
 }
 
+/** The most buckets a forecast may look ahead. */
+export const MAX_FORECAST_STEPS = 10_000;
+
 /** Anomaly and forecast monitors read a stored series: a metric that has one, one group-by dimension, whole minutes. */
 function checkSeriesQuery(
   definition: Extract<MonitorDefinition, { type: 'anomaly' | 'forecast' }>,
@@ -423,6 +443,15 @@ function checkSeriesQuery(
     });
   }
   if (definition.type === 'forecast') {
+    const windowMs = parseWindow(definition.window);
+    if (windowMs > 0 && parseWindow(definition.horizon) / windowMs > MAX_FORECAST_STEPS) {
+      context.addIssue({
+        code: 'custom',
+        path: at('horizon'),
+        input: definition.horizon,
+        message: `horizon is more than ${MAX_FORECAST_STEPS} windows of ${definition.window}; shorten it or widen window`,
+      });
+    }
     checkThresholdOrder(definition, at, context);
   }
 }
@@ -436,7 +465,16 @@ function checkThresholdOrder(
   const above = definition.direction === 'above';
   // "Worse" means further in the bad direction.
   const worse = (a: number, b: number) => (above ? a > b : a < b);
-  const { warn, critical, recoveryWarn, recoveryCritical } = definition;
+  const { warn, recoveryWarn, recoveryCritical } = definition;
+  const critical = definition.critical ?? (definition.type === 'forecast' ? definition.budgetUsd : undefined);
+  if (recoveryWarn !== undefined && warn === undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: at('recoveryWarn'),
+      input: recoveryWarn,
+      message: 'recoveryWarn needs warn; set warn or remove recoveryWarn',
+    });
+  }
   if (warn !== undefined && critical !== undefined && worse(warn, critical)) {
     context.addIssue({
       code: 'custom',

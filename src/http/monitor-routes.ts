@@ -95,9 +95,12 @@ export function createMonitorRoutes(options: MonitorRoutesOptions): FastifyPlugi
       registry.get(id);
       const query = request.query as Query;
       const range = timeRange(query, options.now(), '1h');
-      const evaluations = options.monitorStore
-        .evaluations({ monitorId: id, ...range, limit: limitOf(query.limit, 500, 5000) })
-        .filter((evaluation) => query.group === undefined || evaluation.groupId === query.group);
+      const evaluations = options.monitorStore.evaluations({
+        monitorId: id,
+        ...range,
+        limit: limitOf(query.limit, 500, 5000),
+        groupId: query.group,
+      });
       return {
         id,
         from: new Date(range.fromMs).toISOString(),
@@ -119,14 +122,16 @@ export function createMonitorRoutes(options: MonitorRoutesOptions): FastifyPlugi
       const { id } = request.params as { id: string };
       const monitor = registry.replace(id, request.body);
       // A changed query starts afresh: the old groups' states were judged by other rules.
-      scheduler.forget(id);
+      scheduler.forget(id, 'the monitor was replaced');
       return monitorView(monitor, []);
     });
 
     api.delete('/api/monitors/:id', (request, reply) => {
       const { id } = request.params as { id: string };
+      registry.checkEditable(id);
+      // While the definition still exists, so its incidents recover with the right targets.
+      scheduler.forget(id, 'the monitor was deleted');
       registry.delete(id);
-      scheduler.forget(id);
       return reply.status(204).send();
     });
 

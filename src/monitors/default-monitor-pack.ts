@@ -7,13 +7,15 @@ export const DEFAULT_DAILY_COST_BUDGET_USD = 100;
 /**
  * The default pack. Per-target monitors group by provider (a provider is the target's upstream; the
  * store keeps the requested model, not the served one). Thresholds are meant for chat traffic:
- * p95 2 s warn / 4 s alert, 5 % / 10 % errors. `dailyBudgetUsd` is the global daily budget when one is set.
+ * p95 2 s warn / 4 s alert, 5 % / 10 % errors. `dailyBudgetUsd` is the global daily budget when one is set;
+ * `notify` the webhooks every monitor of the pack tells (the config's, all of them).
  */
 export function defaultMonitorPack(
-  options: { dailyBudgetUsd?: number | undefined } = {},
+  options: { dailyBudgetUsd?: number | undefined; notify?: readonly string[] | undefined } = {},
 ): MonitorDefinition[] {
   const budgetUsd = options.dailyBudgetUsd ?? DEFAULT_DAILY_COST_BUDGET_USD;
-  const perProvider = { groupBy: ['provider'], window: '5m', minRequests: 20 };
+  // 50 requests in 5 minutes before a rate is judged: with fewer, two unlucky errors are 10 %.
+  const perProvider = { groupBy: ['provider'], window: '5m', minRequests: 50 };
   const pack: unknown[] = [
     {
       id: 'error-rate',
@@ -121,9 +123,10 @@ export function defaultMonitorPack(
       id: 'daily-cost-budget',
       type: 'forecast',
       metric: 'cost.sum',
-      window: '1h',
-      horizon: '24h',
-      history: '7d',
+      // Daily totals: hourly buckets would extrapolate every morning's rise over a whole day.
+      window: '1d',
+      horizon: '1d',
+      history: '14d',
       warn: Math.round(budgetUsd * 0.8 * 100) / 100,
       budgetUsd,
       noData: 'ok',
@@ -132,5 +135,6 @@ export function defaultMonitorPack(
         'At the current trend the next 24 h will cost more than the daily budget. Check which application is growing and set `budgets` to enforce a limit.',
     },
   ];
-  return pack.map((definition) => monitorDefinitionSchema.parse(definition));
+  const notify = [...(options.notify ?? [])];
+  return pack.map((definition) => monitorDefinitionSchema.parse({ ...(definition as object), notify }));
 }

@@ -1,5 +1,5 @@
 // Human words for a monitor: its title, the unit of its values, and the summary incidents and notifications carry.
-import type { MonitorDefinition } from '../config/monitors-schema.js';
+import { parseGoodExpression, type MonitorDefinition } from '../config/monitors-schema.js';
 import type { MonitorSummary } from './monitor-transition.js';
 
 /** The unit a monitor's values are in: ms, ratio, usd, tokens, requests, or x for a burn rate. */
@@ -33,9 +33,10 @@ export function monitorTitle(definition: MonitorDefinition): string {
     case 'forecast':
       return `${definition.metric} forecast over the next ${definition.horizon} at or above ${withUnit(definition.critical ?? definition.budgetUsd ?? 0)}`;
     case 'slo': {
+      const good = parseGoodExpression(definition.good);
       const clauses = [
-        ...(definition.good.status === undefined ? [] : ['succeed']),
-        ...(definition.good.latencyMs === undefined ? [] : [`finish under ${definition.good.latencyMs} ms`]),
+        ...(good.status === undefined ? [] : ['succeed']),
+        ...(good.latencyMs === undefined ? [] : [`finish under ${good.latencyMs} ms`]),
       ];
       return `SLO: ${(definition.objective * 100).toFixed(2).replace(/\.?0+$/, '')}% of requests ${clauses.join(' and ')} over ${definition.window}`;
     }

@@ -91,7 +91,14 @@ export function evaluateMonitor(options: {
         history: observation.history,
         previous,
       });
-      const { median, spread, score, ...evaluation } = result;
+      const { median, spread, score, ...judged } = result;
+      const evaluation = holdAnomaly({
+        evaluation: judged,
+        score,
+        previous,
+        direction: definition.direction,
+        recoveryDeviations: definition.recoveryDeviations ?? 0.75 * definition.deviations,
+      });
       const details = {
         requests: observation.requests,
         historyPoints: observation.history.length,
@@ -148,6 +155,34 @@ export function evaluateMonitor(options: {
       };
     }
   }
+}
+
+/**
+ * Anomaly hysteresis: an ALERT holds until the value is back within `recoveryDeviations`, so a value
+ * hovering at the edge does not flip the incident every tick.
+ */
+function holdAnomaly(options: {
+  evaluation: MonitorEvaluation;
+  score: number | null;
+  previous: MonitorStatus;
+  direction: 'above' | 'below' | 'both';
+  recoveryDeviations: number;
+}): MonitorEvaluation {
+  const { evaluation, score, previous, direction, recoveryDeviations } = options;
+  if (previous !== 'ALERT' || evaluation.status !== 'OK' || score === null) return evaluation;
+  const beyond =
+    direction === 'above'
+      ? score > recoveryDeviations
+      : direction === 'below'
+        ? score < -recoveryDeviations
+        : Math.abs(score) > recoveryDeviations;
+  if (!beyond) return { ...evaluation, reason: `recovered: ${evaluation.reason}` };
+  return {
+    ...evaluation,
+    status: 'ALERT',
+    changed: false,
+    reason: `${Math.abs(score).toFixed(2)} spreads from the median: not back within recoveryDeviations ${recoveryDeviations}`,
+  };
 }
 
 function noData(

@@ -91,6 +91,12 @@ export class MonitorRegistry {
   replace(id: string, input: unknown): RegisteredMonitor {
     this.#assertEditable(id);
     const body = input !== null && typeof input === 'object' && !Array.isArray(input) ? input : {};
+    const bodyId = (body as { id?: unknown }).id;
+    if (bodyId !== undefined && bodyId !== id) {
+      throw invalid([
+        `id: the body says ${JSON.stringify(bodyId)} but the path says "${id}"; leave id out or make them match`,
+      ]);
+    }
     const definition = this.#validate({ ...body, id }, id);
     this.#options.store.putDefinition(definition, this.#options.now());
     this.#api = this.#api.map((candidate) => (candidate.id === id ? definition : candidate));
@@ -116,6 +122,11 @@ export class MonitorRegistry {
   #registered(definition: MonitorDefinition): RegisteredMonitor {
     const source = this.#api.includes(definition) ? 'api' : this.#fixedSource;
     return { definition, source, muted: this.isMuted(definition) };
+  }
+
+  /** @throws KeelError KEEL_MONITOR_NOT_FOUND or KEEL_MONITOR_READ_ONLY unless `id` is an API monitor. */
+  checkEditable(id: string): void {
+    this.#assertEditable(id);
   }
 
   #assertEditable(id: string): void {

@@ -77,6 +77,7 @@ function setup(options: {
   opsPath?: string;
   store?: SqliteStore;
   breakers?: () => BreakerSnapshot[];
+  failTransitions?: { count: number };
 }) {
   const clock = new TestClock();
   const store = options.store ?? new SqliteStore({ path: ':memory:' });
@@ -101,6 +102,10 @@ function setup(options: {
     clock,
     scheduler: idleScheduler,
     onTransition: (transition) => {
+      if (options.failTransitions !== undefined && options.failTransitions.count > 0) {
+        options.failTransitions.count -= 1;
+        throw new Error('disk full');
+      }
       transitions.push(transition);
     },
     notifier,
@@ -300,5 +305,103 @@ describe('MonitorScheduler', () => {
     expect(
       transitions.map((transition) => `${transition.groupId}:${transition.to}:${transition.value}`),
     ).toEqual(['provider=openai:ALERT:1']);
+  });
+
+  it("undoes a monitor's tick when its incident cannot be written, and delivers the transition at the next tick", async () => {
+    const failTransitions = { count: 1 };
+    const { scheduler, transitions, traffic, monitorStore, errors, advance } = setup({
+      definitions: [p95],
+      failTransitions,
+    });
+    await traffic(40, { totalMs: 4500 });
+    const first = await scheduler.tick();
+    expect(first.failed).toEqual(['p95-latency']);
+    expect(errors).toHaveLength(1);
+    expect(scheduler.states('p95-latency')).toEqual([]);
+    expect(monitorStore.states()).toEqual([]);
+    expect(monitorStore.transitions('p95-latency', 10)).toEqual([]);
+    advance(TICK_MS);
+    await scheduler.tick();
+    expect(transitions.map((transition) => `${transition.from}>${transition.to}`)).toEqual(['OK>ALERT']);
+    expect(monitorStore.states().map((state) => state.status)).toEqual(['ALERT']);
+  });
+
+  it('closes a firing group that went quiet for a day, a deleted monitor and one no longer defined, so their incidents recover', async () => {
+    const keep = definition({ ...p95, id: 'keep', noData: 'keep' });
+    const other = definition({ ...p95, id: 'other' });
+    const definitions = [keep, other];
+    const { scheduler, transitions, traffic, advance } = setup({ definitions });
+    await traffic(40, { totalMs: 4500 });
+    await scheduler.tick();
+    expect(transitions.map((transition) => `${transition.monitor.id}:${transition.to}`)).toEqual([
+      'keep:ALERT',
+      'other:ALERT',
+    ]);
+    transitions.length = 0;
+    // keep stays ALERT while quiet (no-data policy keep); after a day it is forgotten and closed.
+    advance(86_400_000 + 10 * 60_000);
+    definitions.splice(1, 1);
+    await scheduler.tick();
+    expect(
+      transitions.map(
+        (transition) => `${transition.monitor.id}:${transition.from}>${transition.to}:${transition.reason}`,
+      ),
+    ).toEqual([
+      'other:ALERT>OK:the monitor is no longer defined',
+      'keep:ALERT>OK:no traffic for a day; the group is forgotten',
+    ]);
+    expect(scheduler.states()).toEqual([]);
+    transitions.length = 0;
+    await traffic(40, { totalMs: 4500 });
+    await scheduler.tick();
+    scheduler.forget('keep', 'the monitor was deleted');
+    expect(transitions.map((transition) => `${transition.from}>${transition.to}`)).toEqual([
+      'OK>ALERT',
+      'ALERT>OK',
+    ]);
+    expect(transitions[1]?.reason).toBe('the monitor was deleted');
+  });
+
+  it('sees a provider that stopped answering as 0 requests, and ignores requests that reached no provider', async () => {
+    const volume = definition({
+      id: 'volume',
+      type: 'threshold',
+      metric: 'requests',
+      groupBy: ['provider'],
+      window: '5m',
+      direction: 'below',
+      critical: 5,
+    });
+    const { scheduler, traffic, advance } = setup({ definitions: [volume, p95] });
+    await traffic(40, { totalMs: 800 });
+    await traffic(40, { provider: undefined, status: 400, outcome: 'error', totalMs: 9000 });
+    await scheduler.tick();
+    expect(scheduler.states().map((state) => `${state.monitorId}:${state.groupId}:${state.status}`)).toEqual([
+      'volume:provider=openai:OK',
+      'p95-latency:provider=openai:OK',
+    ]);
+    advance(10 * 60_000);
+    await scheduler.tick();
+    expect(scheduler.states('volume').map((state) => [state.status, state.value])).toEqual([['ALERT', 0]]);
+  });
+
+  it("counts an SLO's good events from successes only, a cut stream as bad, and leaves 4xx out", async () => {
+    const slo = definition({ id: 'slo', type: 'slo', objective: 0.9, good: 'status=ok and latency<5000' });
+    const { scheduler, traffic } = setup({ definitions: [slo] });
+    await traffic(60, { totalMs: 800 });
+    await traffic(20, { totalMs: 9000 });
+    await traffic(10, { status: 200, outcome: 'error', errorCode: 'KEEL_STREAM_INTERRUPTED', totalMs: 300 });
+    await traffic(50, {
+      provider: undefined,
+      status: 429,
+      outcome: 'error',
+      errorCode: 'KEEL_RATE_LIMITED',
+      totalMs: 1,
+    });
+    await scheduler.tick();
+    const [state] = scheduler.states('slo');
+    expect(state?.details).toMatchObject({ periodTotal: 90, periodGood: 60 });
+    // 30 bad of 90 at a 10 % budget: a burn rate of 3.33 in every window.
+    expect(state?.value).toBeCloseTo(3.33, 2);
   });
 });

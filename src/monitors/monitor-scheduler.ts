@@ -27,8 +27,12 @@ export interface MonitorSchedulerOptions {
   breakers?: (() => readonly BreakerSnapshot[]) | undefined;
   /** Runs before each tick's reads, e.g. flushing buffered records into the store. */
   beforeRead?: (() => Promise<void>) | undefined;
-  /** Each state change of a group, in order; awaited before the next tick. Incidents open from here. */
-  onTransition?: ((transition: MonitorTransition) => void | Promise<void>) | undefined;
+  /**
+   * Each state change of a group, in order, called synchronously inside the ops-database transaction
+   * that stores the new state: incidents open from here, and if this throws the tick of that monitor
+   * is undone and judged again at the next tick, so no transition is lost.
+   */
+  onTransition?: ((transition: MonitorTransition) => void) | undefined;
   /** After every tick, with its time: incidents resolve quiet ones from here. */
   afterTick?: ((nowMs: number) => void | Promise<void>) | undefined;
   /** WARN transitions and renotifications go here (ALERTs notify through their incident). */
@@ -50,7 +54,8 @@ export interface TickSummary {
 }
 
 const DAY_MS = 86_400_000;
-const PRUNE_EVERY_MS = 3_600_000;
+/** A group's evaluation is kept for history at every change, else at most once per this interval. */
+const HISTORY_SAMPLE_MS = 60_000;
 
 /** Runs the monitors. `tick()` is public so tests and `keel` commands can drive it with their own clock. */
 export class MonitorScheduler {
@@ -59,7 +64,8 @@ export class MonitorScheduler {
   readonly #states = new Map<string, Map<string, MonitorGroupState>>();
   #stopTimer: (() => void) | undefined;
   #running: Promise<TickSummary> | undefined;
-  #lastPruneMs = 0;
+  /** monitorId/groupId → when its evaluation was last kept for history (memory only). */
+  readonly #storedAtMs = new Map<string, number>();
   #ticks = 0;
   #errors = 0;
 
@@ -96,10 +102,26 @@ export class MonitorScheduler {
     return { ticks: this.#ticks, errors: this.#errors };
   }
 
-  /** Forgets a deleted monitor's groups. */
-  forget(monitorId: string): void {
+  /**
+   * Forgets a deleted or replaced monitor's groups. A group that was not OK first passes to OK with
+   * `reason`, so the incident it opened recovers and resolves instead of staying open forever.
+   */
+  forget(monitorId: string, reason: string): void {
+    const groups = [...(this.#states.get(monitorId)?.values() ?? [])];
+    const nowMs = this.#options.clock.now();
+    const transitions = groups
+      .filter((state) => state.status !== 'OK')
+      .map((state) => this.#closingTransition(state, reason, nowMs));
+    this.#options.monitorStore.saveTick({
+      states: [],
+      evaluations: [],
+      transitions: transitions.map((transition) => storedTransition(monitorId, transition)),
+      forget: groups.map((state) => ({ monitorId, groupId: state.groupId })),
+      within: () => {
+        for (const transition of transitions) this.#options.onTransition?.(transition);
+      },
+    });
     this.#states.delete(monitorId);
-    this.#options.monitorStore.forgetMonitor(monitorId);
   }
 
   /** Evaluates every monitor once, now. Concurrent calls share the tick in progress. */
@@ -116,16 +138,21 @@ export class MonitorScheduler {
     const nowMs = options.clock.now();
     const summary: TickSummary = { atMs: nowMs, evaluated: 0, transitions: [], failed: [] };
     const definitions = options.definitions();
+    const defined = new Set(definitions.map((definition) => definition.id));
+    for (const monitorId of [...this.#states.keys()]) {
+      if (!defined.has(monitorId))
+        this.#guard(() => this.forget(monitorId, 'the monitor is no longer defined'), monitorId);
+    }
     for (const definition of definitions) {
       try {
         const observed = await observeMonitor({
           store: options.store,
           definition,
-          nowMs,
+          nowMs: options.clock.now(),
           breakers: options.breakers,
         });
         const result = this.#judge({ definition, observed, nowMs });
-        summary.evaluated += result.states.length;
+        summary.evaluated += result.evaluated;
         summary.transitions.push(...result.transitions);
       } catch (error) {
         this.#errors += 1;
@@ -134,25 +161,35 @@ export class MonitorScheduler {
       }
     }
     this.#ticks += 1;
-    if (nowMs - this.#lastPruneMs >= PRUNE_EVERY_MS) {
-      this.#lastPruneMs = nowMs;
-      options.monitorStore.prune(nowMs - (options.historyRetentionMs ?? 7 * DAY_MS));
+    this.#guard(
+      () => options.monitorStore.prune(nowMs - (options.historyRetentionMs ?? 7 * DAY_MS)),
+      'prune',
+    );
+    try {
+      await options.afterTick?.(nowMs);
+    } catch (error) {
+      this.#errors += 1;
+      options.onError(error, 'after-tick');
     }
-    for (const transition of summary.transitions) {
-      try {
-        await options.onTransition?.(transition);
-      } catch (error) {
-        this.#errors += 1;
-        options.onError(error, transition.monitor.id);
-      }
-    }
-    await options.afterTick?.(nowMs);
     return summary;
   }
 
-  /** Decides every group of one monitor, stores the tick and notifies WARNs and renotifications. */
+  /** Runs `task`, counting and reporting what it throws instead of failing the tick. */
+  #guard(task: () => void, label: string): void {
+    try {
+      task();
+    } catch (error) {
+      this.#errors += 1;
+      this.#options.onError(error, label);
+    }
+  }
+
+  /**
+   * Decides every group of one monitor and stores the tick with its incidents and notifications in
+   * one ops-database transaction. Memory changes only after that transaction commits.
+   */
   #judge(input: { definition: MonitorDefinition; observed: GroupObservation[]; nowMs: number }): {
-    states: MonitorGroupState[];
+    evaluated: number;
     transitions: MonitorTransition[];
   } {
     const { definition, nowMs } = input;
@@ -168,9 +205,10 @@ export class MonitorScheduler {
     const muted = this.#options.isMuted(definition);
     const summary = monitorSummary(definition, muted);
     const states: MonitorGroupState[] = [];
-    const stored: StoredTransition[] = [];
+    const evaluations: MonitorGroupState[] = [];
     const transitions: MonitorTransition[] = [];
     const forget: { monitorId: string; groupId: string }[] = [];
+    const messages: (() => void)[] = [];
     for (const entry of [...input.observed, ...quiet]) {
       const previous = groups.get(entry.groupId);
       const previousStatus: MonitorStatus = previous?.status ?? 'OK';
@@ -192,24 +230,21 @@ export class MonitorScheduler {
         evaluatedMs: nowMs,
         notifiedMs: previous?.notifiedMs ?? null,
       };
-      if (!seen.has(entry.groupId) && !changed && (state.status === 'OK' || state.status === 'NO_DATA')) {
-        if (nowMs - state.sinceMs >= (this.#options.forgetAfterMs ?? DAY_MS)) {
-          groups.delete(entry.groupId);
-          forget.push({ monitorId: definition.id, groupId: entry.groupId });
-          continue;
+      if (
+        !seen.has(entry.groupId) &&
+        !changed &&
+        nowMs - state.sinceMs >= (this.#options.forgetAfterMs ?? DAY_MS)
+      ) {
+        // Quiet for a day: forgotten, and if it was firing, closed first so its incident can resolve.
+        forget.push({ monitorId: definition.id, groupId: entry.groupId });
+        if (state.status !== 'OK') {
+          transitions.push(
+            this.#closingTransition(state, 'no traffic for a day; the group is forgotten', nowMs, summary),
+          );
         }
+        continue;
       }
       if (changed) {
-        stored.push({
-          monitorId: definition.id,
-          groupId: entry.groupId,
-          group: entry.group,
-          atMs: nowMs,
-          from: previousStatus,
-          status: state.status,
-          value: state.value,
-          reason: state.reason,
-        });
         transitions.push({
           monitor: summary,
           group: entry.group,
@@ -221,34 +256,89 @@ export class MonitorScheduler {
           atMs: nowMs,
         });
       }
-      this.#notifyIfDue({ definition, state, changed, from: previousStatus, muted });
-      groups.set(entry.groupId, state);
+      const message = this.#messageIfDue({ definition, state, changed, from: previousStatus, muted });
+      if (message !== undefined) messages.push(message);
+      const key = `${definition.id}\u0000${entry.groupId}`;
+      if (changed || nowMs - (this.#storedAtMs.get(key) ?? Number.NEGATIVE_INFINITY) >= HISTORY_SAMPLE_MS) {
+        evaluations.push(state);
+      }
       states.push(state);
     }
-    this.#options.monitorStore.saveTick({ states, transitions: stored, forget });
-    // Snapshots read the history just stored, so the trigger's own point is on the chart.
-    for (const transition of transitions) {
-      if (transition.to === 'ALERT') transition.graph = this.#snapshot(definition, transition.groupId, nowMs);
+    this.#options.monitorStore.saveTick({
+      states,
+      evaluations,
+      transitions: transitions.map((transition) => storedTransition(definition.id, transition)),
+      forget,
+      within: () => {
+        // Snapshots read the history just written, so the trigger's own point is on the chart.
+        for (const transition of transitions) {
+          if (transition.to === 'ALERT')
+            transition.graph = this.#snapshot(definition, transition.groupId, nowMs);
+          this.#options.onTransition?.(transition);
+        }
+        for (const send of messages) send();
+      },
+    });
+    for (const state of evaluations) this.#storedAtMs.set(`${definition.id}\u0000${state.groupId}`, nowMs);
+    for (const state of states) groups.set(state.groupId, state);
+    for (const group of forget) {
+      groups.delete(group.groupId);
+      this.#storedAtMs.delete(`${definition.id}\u0000${group.groupId}`);
     }
-    return { states, transitions };
+    return { evaluated: states.length, transitions };
   }
 
-  /** WARN transitions notify at once; a group still firing after renotifyIntervalMs notifies again. */
-  #notifyIfDue(input: {
+  /** A transition to OK that closes a group which will not be evaluated any more. */
+  #closingTransition(
+    state: MonitorGroupState,
+    reason: string,
+    nowMs: number,
+    monitor?: MonitorTransition['monitor'],
+  ): MonitorTransition {
+    const definition = this.#options.definitions().find((candidate) => candidate.id === state.monitorId);
+    return {
+      monitor:
+        monitor ??
+        (definition === undefined
+          ? {
+              id: state.monitorId,
+              type: 'threshold',
+              title: state.monitorId,
+              priority: 3,
+              notify: [],
+              muted: true,
+              tags: [],
+            }
+          : monitorSummary(definition, this.#options.isMuted(definition))),
+      group: state.group,
+      groupId: state.groupId,
+      from: state.status,
+      to: 'OK',
+      value: null,
+      reason,
+      atMs: nowMs,
+    };
+  }
+
+  /**
+   * WARN transitions notify at once; a group still firing after renotifyIntervalMs notifies again.
+   * Returns the sending, to run inside the tick's transaction, or undefined when nothing is due.
+   */
+  #messageIfDue(input: {
     definition: MonitorDefinition;
     state: MonitorGroupState;
     changed: boolean;
     from: MonitorStatus;
     muted: boolean;
-  }): void {
+  }): (() => void) | undefined {
     const { definition, state, changed, muted } = input;
     const notifier = this.#options.notifier;
     if (changed && state.status === 'ALERT') {
       // Its incident tells the targets; the renotify clock starts now.
       state.notifiedMs = state.evaluatedMs;
-      return;
+      return undefined;
     }
-    if (notifier === undefined || muted || definition.notify.length === 0) return;
+    if (notifier === undefined || muted || definition.notify.length === 0) return undefined;
     const firing = state.status === 'ALERT' || state.status === 'WARN';
     const due =
       (changed && state.status === 'WARN') ||
@@ -256,27 +346,29 @@ export class MonitorScheduler {
         firing &&
         definition.renotifyIntervalMs !== undefined &&
         state.evaluatedMs - (state.notifiedMs ?? state.sinceMs) >= definition.renotifyIntervalMs);
-    if (!due) return;
+    if (!due) return undefined;
     state.notifiedMs = state.evaluatedMs;
     const still = changed ? '' : 'still ';
     const where = state.groupId === '' ? '' : ` ${state.groupId}`;
-    notifier.enqueue(definition.notify, {
-      kind: 'monitor.transition',
-      title: `${definition.id} ${still}${state.status}${where}`,
-      text: `**${monitorSummary(definition, muted).title}**\n${state.reason}${definition.runbook === undefined ? '' : `\n\nRunbook: ${definition.runbook.split('\n').slice(0, 3).join('\n')}`}`,
-      severity: `SEV-${definition.priority}`,
-      status: state.status,
-      monitorId: definition.id,
-      fields: {
-        monitor: definition.id,
-        group: state.groupId,
-        value: state.value,
-        from: input.from,
-        to: state.status,
-      },
-      dedupeKey: `${definition.id}:${state.groupId}:${state.status}:${state.evaluatedMs}`,
-      atMs: state.evaluatedMs,
-    });
+    return () => {
+      notifier.enqueue(definition.notify, {
+        kind: 'monitor.transition',
+        title: `${definition.id} ${still}${state.status}${where}`,
+        text: `**${monitorSummary(definition, muted).title}**\n${state.reason}${definition.runbook === undefined ? '' : `\n\nRunbook: ${definition.runbook.split('\n').slice(0, 3).join('\n')}`}`,
+        severity: `SEV-${definition.priority}`,
+        status: state.status,
+        monitorId: definition.id,
+        fields: {
+          monitor: definition.id,
+          group: state.groupId,
+          value: state.value,
+          from: input.from,
+          to: state.status,
+        },
+        dedupeKey: `${definition.id}:${state.groupId}:${state.status}:${state.evaluatedMs}`,
+        atMs: state.evaluatedMs,
+      });
+    };
   }
 
   /** The values the monitor judged for the group over the last while: the chart attached to its incident. */
@@ -312,4 +404,17 @@ export class MonitorScheduler {
     }
     return groups;
   }
+}
+
+function storedTransition(monitorId: string, transition: MonitorTransition): StoredTransition {
+  return {
+    monitorId,
+    groupId: transition.groupId,
+    group: transition.group,
+    atMs: transition.atMs,
+    from: transition.from,
+    status: transition.to,
+    value: transition.value,
+    reason: transition.reason,
+  };
 }

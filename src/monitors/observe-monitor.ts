@@ -1,7 +1,12 @@
 // Reads what a monitor judges from the telemetry store, per group: a window's value, a baseline, a forecast or SLO counts.
-import type { MonitorDefinition } from '../config/monitors-schema.js';
+import {
+  parseGoodExpression,
+  type GoodRequestCriteria,
+  type MonitorDefinition,
+} from '../config/monitors-schema.js';
 import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import type { RollupFilters, StatsGroup, TelemetryStore } from '../store/store.js';
+import type { StatusClass } from '../telemetry/request-record.js';
 import type { MonitorObservation } from './evaluate-monitor.js';
 import { forecastSum, holtForecast } from './forecast-holt.js';
 import { groupIdOf } from './monitor-transition.js';
@@ -62,7 +67,12 @@ export async function observeMonitor(options: {
 export function emptyObservation(definition: MonitorDefinition): MonitorObservation {
   switch (definition.type) {
     case 'threshold':
-      return { kind: 'value', value: null, requests: 0 };
+      // No traffic is a value for counts and sums (a requests monitor must see an outage as 0).
+      return {
+        kind: 'value',
+        value: COUNTING.has(parseMonitorMetric(definition.metric)) ? 0 : null,
+        requests: 0,
+      };
     case 'anomaly':
       return { kind: 'anomaly', value: null, requests: 0, history: [] };
     case 'forecast':
@@ -91,7 +101,7 @@ async function observeValues(options: {
     groupBy: definition.groupBy,
     filters: definition.filters,
   });
-  return values.map((sample) => ({
+  return values.filter(reachedProvider).map((sample) => ({
     group: sample.key,
     groupId: groupIdOf(sample.key),
     observation: { kind: 'value', value: sample.value, requests: sample.requests },
@@ -167,7 +177,7 @@ async function observeAnomaly(options: {
       seasonal.map((point) => point.value),
     );
   }
-  return current.map((sample) => {
+  return current.filter(reachedProvider).map((sample) => {
     const groupId = groupIdOf(sample.key);
     return {
       group: sample.key,
@@ -202,7 +212,7 @@ async function observeForecast(options: {
   ]);
   const requestsOf = new Map(stats.groups.map((group) => [groupIdOf(group.key), group.requests]));
   const horizon = Math.max(1, Math.ceil(parseWindow(definition.horizon) / stepMs));
-  return series.map((entry) => {
+  return series.filter(reachedProvider).map((entry) => {
     const groupId = groupIdOf(entry.key);
     const trimmed = COUNTING.has(metric) ? trimLeadingZeros(entry.points) : entry.points;
     // Traffic that began inside the first bucket filled it only partly: a false jump for the trend.
@@ -230,14 +240,9 @@ async function observeSlo(options: {
   nowMs: number;
 }): Promise<MonitorObservation> {
   const { store, definition, nowMs } = options;
+  const good = parseGoodExpression(definition.good);
   const countsOver = (windowMs: number) =>
-    sloCounts({
-      store,
-      filters: definition.filters,
-      good: definition.good,
-      fromMs: nowMs - windowMs,
-      toMs: nowMs,
-    });
+    sloCounts({ store, filters: definition.filters, good, fromMs: nowMs - windowMs, toMs: nowMs });
   const [period, ...windowCounts] = await Promise.all([
     countsOver(parseWindow(definition.window)),
     ...burnRateWindows.map((window) => countsOver(parseWindow(window))),
@@ -250,31 +255,46 @@ async function observeSlo(options: {
   };
 }
 
+/**
+ * An SLO's events over one window. 4xx answers are left out altogether: they are the caller's
+ * mistakes or Keel's own refusals (unknown model, key, rate limit, budget), not the service failing.
+ * Good events are successes (2xx; a stream cut after its head is a 5xx in the store), and with a
+ * latency clause only those faster than it, read from the successes' latency sketch (within 1 %).
+ */
 async function sloCounts(options: {
   store: TelemetryStore;
   filters: RollupFilters | undefined;
-  good: Of<'slo'>['good'];
+  good: GoodRequestCriteria;
   fromMs: number;
   toMs: number;
 }): Promise<EventCounts> {
   const { store, good, fromMs, toMs } = options;
-  const all = await store.stats({ fromMs, toMs, filters: options.filters, latencyBelowMs: good.latencyMs });
-  const total = totalOf(all.groups, (group) => group.requests);
-  if (good.status === undefined) {
-    return {
-      total,
-      good: good.latencyMs === undefined ? total : totalOf(all.groups, (group) => group.latencyBelow ?? 0),
-    };
-  }
-  if (good.latencyMs === undefined) return { total, good: totalOf(all.groups, (group) => group.ok) };
-  // Fast and successful: the sketch of the successful requests alone says how many were fast.
-  const ok = await store.stats({
-    fromMs,
-    toMs,
-    filters: { ...options.filters, statusClass: '2xx' },
-    latencyBelowMs: good.latencyMs,
-  });
-  return { total, good: Math.min(total, Math.round(totalOf(ok.groups, (group) => group.latencyBelow ?? 0))) };
+  const query = (statusClass: StatusClass, latencyBelowMs?: number) =>
+    store.stats({ fromMs, toMs, filters: { ...options.filters, statusClass }, latencyBelowMs });
+  const [ok, serverErrors] = await Promise.all([
+    query('2xx', good.latencyMs),
+    query('5xx', good.status === undefined ? good.latencyMs : undefined),
+  ]);
+  const okCount = totalOf(ok.groups, (group) => group.requests);
+  const total = okCount + totalOf(serverErrors.groups, (group) => group.requests);
+  const fastOk =
+    good.latencyMs === undefined ? okCount : totalOf(ok.groups, (group) => group.latencyBelow ?? 0);
+  // Without a status clause a fast failure is good too.
+  const fastErrors =
+    good.status !== undefined
+      ? 0
+      : good.latencyMs === undefined
+        ? total - okCount
+        : totalOf(serverErrors.groups, (group) => group.latencyBelow ?? 0);
+  return { total, good: Math.min(total, Math.round(fastOk + fastErrors)) };
+}
+
+/**
+ * Grouped by provider, requests that reached none (refused by Keel: unknown model, key, limits)
+ * form a group with provider ''. It says nothing about a provider, so per-provider monitors skip it.
+ */
+function reachedProvider(group: { key: Record<string, string> }): boolean {
+  return group.key.provider !== '';
 }
 
 function totalOf(groups: readonly StatsGroup[], pick: (group: StatsGroup) => number): number {

@@ -139,9 +139,13 @@ export class SqliteMonitorStore {
         `INSERT INTO monitor_transition (monitor_id, group_id, group_json, at_ms, from_status, to_status, value, reason)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      evaluations: db.prepare<[string, number, number, number], StoredEvaluation>(
+      evaluations: db.prepare<
+        [string, number, number, string | null, string | null, number],
+        StoredEvaluation
+      >(
         `SELECT group_id AS groupId, at_ms AS atMs, status, value, reason FROM monitor_evaluation
-         WHERE monitor_id = ? AND at_ms >= ? AND at_ms < ? ORDER BY at_ms DESC, id DESC LIMIT ?`,
+         WHERE monitor_id = ? AND at_ms >= ? AND at_ms < ? AND (? IS NULL OR group_id = ?)
+         ORDER BY at_ms DESC, id DESC LIMIT ?`,
       ),
       groupEvaluations: db.prepare<[string, string, number, number], StoredEvaluation>(
         `SELECT group_id AS groupId, at_ms AS atMs, status, value, reason FROM monitor_evaluation
@@ -150,8 +154,12 @@ export class SqliteMonitorStore {
       transitions: db.prepare<[string, number], TransitionRow>(
         'SELECT * FROM monitor_transition WHERE monitor_id = ? ORDER BY at_ms DESC, id DESC LIMIT ?',
       ),
-      pruneEvaluations: db.prepare('DELETE FROM monitor_evaluation WHERE at_ms < ?'),
-      pruneTransitions: db.prepare('DELETE FROM monitor_transition WHERE at_ms < ?'),
+      pruneEvaluations: db.prepare(
+        'DELETE FROM monitor_evaluation WHERE id IN (SELECT id FROM monitor_evaluation WHERE at_ms < ? ORDER BY at_ms LIMIT ?)',
+      ),
+      pruneTransitions: db.prepare(
+        'DELETE FROM monitor_transition WHERE id IN (SELECT id FROM monitor_transition WHERE at_ms < ? ORDER BY at_ms LIMIT ?)',
+      ),
       definitions: db.prepare<[], { definition_json: string }>(
         'SELECT definition_json FROM monitor_definition ORDER BY created_ms, id',
       ),
@@ -187,11 +195,18 @@ export class SqliteMonitorStore {
     }));
   }
 
-  /** Stores one tick: every evaluated group's new state and evaluation, the transitions, and forgotten groups. */
+  /**
+   * Stores one monitor's tick in one transaction: every evaluated group's state, the evaluations
+   * kept for history, the transitions and the forgotten groups; then runs `within` inside the same
+   * transaction (incidents and notifications write to this database too), so a state never changes
+   * without its incident, and a failure in `within` undoes the whole tick.
+   */
   saveTick(tick: {
     states: readonly MonitorGroupState[];
+    evaluations: readonly MonitorGroupState[];
     transitions: readonly StoredTransition[];
     forget: readonly { monitorId: string; groupId: string }[];
+    within?: (() => void) | undefined;
   }): void {
     const s = this.#statements;
     this.#db.transaction(() => {
@@ -208,6 +223,8 @@ export class SqliteMonitorStore {
           evaluatedMs: state.evaluatedMs,
           notifiedMs: state.notifiedMs,
         });
+      }
+      for (const state of tick.evaluations) {
         s.insertEvaluation.run(
           state.monitorId,
           state.groupId,
@@ -230,6 +247,7 @@ export class SqliteMonitorStore {
         );
       }
       for (const group of tick.forget) s.deleteState.run(group.monitorId, group.groupId);
+      tick.within?.();
     })();
   }
 
@@ -238,9 +256,23 @@ export class SqliteMonitorStore {
     this.#statements.deleteMonitorStates.run(monitorId);
   }
 
-  /** A monitor's evaluations in [fromMs, toMs), newest first, at most `limit`. */
-  evaluations(query: { monitorId: string; fromMs: number; toMs: number; limit: number }): StoredEvaluation[] {
-    return this.#statements.evaluations.all(query.monitorId, query.fromMs, query.toMs, query.limit);
+  /** A monitor's evaluations in [fromMs, toMs) (of one group, when given), newest first, at most `limit`. */
+  evaluations(query: {
+    monitorId: string;
+    fromMs: number;
+    toMs: number;
+    limit: number;
+    groupId?: string | undefined;
+  }): StoredEvaluation[] {
+    const groupId = query.groupId ?? null;
+    return this.#statements.evaluations.all(
+      query.monitorId,
+      query.fromMs,
+      query.toMs,
+      groupId,
+      groupId,
+      query.limit,
+    );
   }
 
   /** One group's evaluations in [fromMs, toMs), oldest first: the series a graph snapshot is drawn from. */
@@ -267,10 +299,14 @@ export class SqliteMonitorStore {
     }));
   }
 
-  /** Deletes evaluations and transitions older than `beforeMs`; returns how many rows went. */
-  prune(beforeMs: number): number {
-    const evaluations = this.#statements.pruneEvaluations.run(beforeMs).changes;
-    return evaluations + this.#statements.pruneTransitions.run(beforeMs).changes;
+  /**
+   * Deletes at most `limit` evaluations and `limit` transitions older than `beforeMs`, so a large
+   * backlog (a long stop, a shorter retention) is worked off over several ticks instead of stalling
+   * the event loop; returns how many rows went.
+   */
+  prune(beforeMs: number, limit = 5_000): number {
+    const evaluations = this.#statements.pruneEvaluations.run(beforeMs, limit).changes;
+    return evaluations + this.#statements.pruneTransitions.run(beforeMs, limit).changes;
   }
 
   /** Definitions made through the API, oldest first (stored as validated, after defaults). */

@@ -1,7 +1,7 @@
 // Per-minute and per-hour rollups: building them from records and reading them back into stats and time series.
 import { failoverPathFailedOver } from '../telemetry/metrics/metric-labels.js';
 import {
-  statusClass,
+  recordStatusClass,
   type RecordQuality,
   type RequestRecord,
   type StatusClass,
@@ -179,7 +179,7 @@ export class RollupBatch {
       application: record.application,
       provider: record.provider ?? '',
       model: record.requestedModel,
-      statusClass: statusClass(record.status),
+      statusClass: recordStatusClass(record),
     };
     const id = rollupKeyId(key);
     let delta = this.#deltas.get(id);

@@ -84,3 +84,11 @@ export function statusClass(status: number): StatusClass {
   if (status >= 400) return '4xx';
   return '2xx';
 }
+
+/**
+ * A record's class in the store: its HTTP status's, except that a request that failed after its
+ * 200 head went out (a stream cut mid-way) is a 5xx, so "2xx" always means it succeeded.
+ */
+export function recordStatusClass(record: Pick<RequestRecord, 'status' | 'outcome'>): StatusClass {
+  return record.outcome === 'error' && record.status < 400 ? '5xx' : statusClass(record.status);
+}

@@ -1,6 +1,6 @@
 // The SQLite schema of the telemetry store, and the mapping between request records and rows.
 import type { RequestRecord } from '../../telemetry/request-record.js';
-import { statusClass } from '../../telemetry/request-record.js';
+import { recordStatusClass } from '../../telemetry/request-record.js';
 
 /** Bumped when the schema changes; a file from a newer Keel is refused rather than misread. */
 export const SCHEMA_VERSION = 3;
@@ -218,7 +218,7 @@ export function recordToParams(record: RequestRecord): SqlValue[] {
     record.servedModel ?? null,
     record.stream ? 1 : 0,
     record.status,
-    statusClass(record.status),
+    recordStatusClass(record),
     record.outcome,
     record.errorCode ?? null,
     record.errorType ?? null,
