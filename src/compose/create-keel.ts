@@ -308,7 +308,7 @@ export function createKeel(options: KeelOptions): Keel {
       );
     }
     operations.registerMetrics(metrics.registry);
-    qualityJudge?.registerMetrics(metrics.registry);
+    qualityJudge?.registerMetrics(metrics.registry, metricOptions.knownModels);
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });
   }

@@ -19,7 +19,8 @@ export interface QualityJudgeParts {
   store: JudgementStore;
   /** GET /api/quality/judgements, to mount behind the admin guard. */
   routes: FastifyPluginAsync;
-  registerMetrics(registry: Registry): void;
+  /** `knownModels`: the metric options' bounded model names (createMetricOptions). */
+  registerMetrics(registry: Registry, knownModels?: ReadonlySet<string>): void;
   /** Stops sampling, drops what is queued, waits for the judge calls in flight. */
   close(): Promise<void>;
 }
@@ -68,7 +69,7 @@ export function createQualityJudge(options: {
     judge,
     store,
     routes: createJudgementRoutes({ store, counters: () => judge.counters(), now }),
-    registerMetrics: (registry) => registerJudgeMetrics(registry, judge),
+    registerMetrics: (registry, knownModels) => registerJudgeMetrics(registry, judge, { knownModels }),
     close: async () => {
       unsubscribe();
       await judge.close();

@@ -1,15 +1,21 @@
 // Prometheus families of the quality judge: sampled, judged, failed and dropped answers, queue depth, and scores.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { otherModel } from '../../telemetry/metrics/metric-labels.js';
 import type { QualityJudge } from './quality-judge.js';
 
 /**
  * Registers keel_quality_judge_* on the registry. Counters are read from the judge at each scrape;
- * scores are observed as verdicts come in, labelled by the requested model.
+ * scores are observed as verdicts come in, labelled by the requested model (`other` for a name
+ * outside `knownModels`, as in the request metrics, so clients cannot create series at will).
  * A growing `keel_quality_judge_answers_total{result="dropped"}` means the queue is too small for
  * the sample rate (or the judge model too slow).
  * @example registerJudgeMetrics(metrics.registry, judge)
  */
-export function registerJudgeMetrics(registry: Registry, judge: QualityJudge): void {
+export function registerJudgeMetrics(
+  registry: Registry,
+  judge: QualityJudge,
+  options: { knownModels?: ReadonlySet<string> | undefined } = {},
+): void {
   const registers = [registry];
   new Counter<'result'>({
     name: 'keel_quality_judge_answers_total',
@@ -43,5 +49,10 @@ export function registerJudgeMetrics(registry: Registry, judge: QualityJudge): v
     buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
     registers,
   });
-  judge.subscribe((judgement) => scores.observe({ model: judgement.model }, judgement.score));
+  const { knownModels } = options;
+  judge.subscribe((judgement) => {
+    const model =
+      knownModels === undefined || knownModels.has(judgement.model) ? judgement.model : otherModel;
+    scores.observe({ model }, judgement.score);
+  });
 }

@@ -29,7 +29,7 @@ describe('GET /api/quality/judgements and the judge metrics', () => {
       onJudgement: (judgement) => store.insert(judgement),
     });
     const registry = new Registry();
-    registerJudgeMetrics(registry, judge);
+    registerJudgeMetrics(registry, judge, { knownModels: new Set(['chat-default']) });
     const event = (requestId: string, requestedModel: string) => ({
       requestId,
       receivedAtMs: 0,
@@ -131,7 +131,7 @@ describe('GET /api/quality/judgements and the judge metrics', () => {
     expect(metricsText).toContain('keel_quality_judge_answers_total{result="sampled"} 3');
     expect(metricsText).toContain('keel_quality_judge_answers_total{result="dropped"} 1');
     expect(metricsText).toContain('keel_quality_judge_pending{state="queued"} 0');
-    expect(metricsText).toContain('keel_quality_judge_score_count{model="chat-claude"} 1');
+    expect(metricsText).toContain('keel_quality_judge_score_count{model="other"} 1');
     expect(metricsText).toContain('keel_quality_judge_score_sum{model="chat-default"} 1');
   });
 });
