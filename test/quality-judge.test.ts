@@ -128,3 +128,40 @@ describe('quality judge through Keel', () => {
     expect(body.judgements).toHaveLength(1);
   });
 });
+
+describe('quality judge at shutdown', () => {
+  it('aborts a judge call in flight instead of waiting for its timeout', async () => {
+    const grader = await startFixtureServer();
+    const harness = await startKeel({
+      providers: [
+        { id: 'sim', type: 'mock', latencyMs: { p50: 0, p99: 0 }, seed: 7 },
+        { id: 'grader', type: 'openai', baseUrl: `${grader.url}/v1`, apiKey: 'sk-grader' },
+      ],
+      models: [
+        { name: 'chat-default', targets: [{ provider: 'sim', model: 'sim-large' }] },
+        { name: 'judge', targets: [{ provider: 'grader', model: 'grader-1' }] },
+      ],
+      reliability: { timeoutMs: 600_000, attemptTimeoutMs: 600_000 },
+      quality: { judge: { enabled: true, model: 'judge', sampleRate: 1, timeoutMs: 600_000 } },
+    });
+    try {
+      const reached = new Promise<void>((resolve) => {
+        // Never answers: only the shutdown ends the judge's call.
+        grader.fallback = { kind: 'handler', handle: () => resolve() };
+      });
+      await harness.client.chat.completions.create({
+        model: 'chat-default',
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      await reached;
+      expect(harness.keel.qualityJudge?.judge.counters()).toMatchObject({ running: 1 });
+      await harness.close();
+      expect(harness.keel.qualityJudge?.judge.counters()).toMatchObject({ judged: 0, failed: 1, running: 0 });
+      const judgeEnd = harness.ended.find((event) => event.metadata.application === 'keel-judge');
+      expect(judgeEnd).toMatchObject({ outcome: 'error', errorCode: 'KEEL_SHUTTING_DOWN' });
+    } finally {
+      await harness.close();
+      await grader.close();
+    }
+  });
+});

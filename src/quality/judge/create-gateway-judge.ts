@@ -18,12 +18,18 @@ export function createGatewayJudge(options: {
   model: string;
   /** Deadline of one judge call; the gateway's own reliability.timeoutMs applies as well. */
   timeoutMs: number;
+  /** Aborts every judge call in flight, with its reason (Keel shutting down). */
+  signal?: AbortSignal | undefined;
 }): JudgeCall {
   const traceIds = new RandomTraceIds();
   return async (request) => {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(deadlineExceeded(options.timeoutMs)), options.timeoutMs);
     timer.unref();
+    const { signal } = options;
+    const onShutdown = () => abort.abort(signal?.reason);
+    if (signal?.aborted === true) onShutdown();
+    signal?.addEventListener('abort', onShutdown, { once: true });
     try {
       const completed = await options.gateway.complete({
         requestId: `judge-${randomUUID()}`,
@@ -38,6 +44,7 @@ export function createGatewayJudge(options: {
       return completed.result.text ?? '';
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onShutdown);
     }
   };
 }

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { QualityConfig } from '../../config/quality-schema.js';
 import type { Gateway } from '../../gateway/gateway.js';
 import type { OpsDatabase } from '../../ops/ops-database.js';
-import type { Clock } from '../../spec/index.js';
+import { ErrorCodes, KeelError, type Clock } from '../../spec/index.js';
 import type { EventBus } from '../../telemetry/event-bus.js';
 import { createGatewayJudge } from './create-gateway-judge.js';
 import { registerJudgeMetrics } from './judge-metrics.js';
@@ -21,7 +21,7 @@ export interface QualityJudgeParts {
   routes: FastifyPluginAsync;
   /** `knownModels`: the metric options' bounded model names (createMetricOptions). */
   registerMetrics(registry: Registry, knownModels?: ReadonlySet<string>): void;
-  /** Stops sampling, drops what is queued, waits for the judge calls in flight. */
+  /** Stops sampling, drops what is queued, aborts the judge calls in flight and waits for them to end. */
   close(): Promise<void>;
 }
 
@@ -50,13 +50,19 @@ export function createQualityJudge(options: {
   if (!settings.enabled || settings.model === undefined) return undefined;
   const { clock, logger } = options;
   const now = () => clock.now();
+  const shutdown = new AbortController();
   const store = new JudgementStore({ db: options.db, retentionMs: settings.retentionMs, now });
   const judge = new QualityJudge({
     settings,
     judgeModel: settings.model,
     judge:
       options.judgeCall ??
-      createGatewayJudge({ gateway: options.gateway, model: settings.model, timeoutMs: settings.timeoutMs }),
+      createGatewayJudge({
+        gateway: options.gateway,
+        model: settings.model,
+        timeoutMs: settings.timeoutMs,
+        signal: shutdown.signal,
+      }),
     random: options.random ?? Math.random,
     now,
     onJudgement: (judgement) => store.insert(judgement),
@@ -72,6 +78,10 @@ export function createQualityJudge(options: {
     registerMetrics: (registry, knownModels) => registerJudgeMetrics(registry, judge, { knownModels }),
     close: async () => {
       unsubscribe();
+      // A judge call may take up to timeoutMs: shutdown does not wait for it.
+      shutdown.abort(
+        new KeelError({ code: ErrorCodes.shuttingDown, status: 503, message: 'Keel is shutting down' }),
+      );
       await judge.close();
     },
   };

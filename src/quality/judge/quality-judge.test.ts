@@ -65,6 +65,7 @@ describe('QualityJudge sampling', () => {
     ['a draw at the rate', {}, 0.05, undefined, 'skipped'],
     ['a draw above the rate', {}, 0.5, undefined, 'skipped'],
     ['a failed request', { outcome: 'error', status: 502, responseText: undefined }, 0, undefined, 'skipped'],
+    ['an answer from the response cache', { cacheHit: true }, 0, undefined, 'skipped'],
     ['an empty answer', { responseText: '  ' }, 0, undefined, 'skipped'],
     ['no answer text (a tool call)', { responseText: undefined }, 0, undefined, 'skipped'],
     ['the judge’s own call', { metadata: { application: 'keel-judge' } }, 0, undefined, 'skipped'],

@@ -110,6 +110,8 @@ export class QualityJudge {
     const application = event.metadata.application;
     if (
       event.outcome !== 'ok' ||
+      // A cached answer was judged (or not) when it was first served.
+      event.cacheHit === true ||
       event.responseText === undefined ||
       event.responseText.trim() === '' ||
       application === JUDGE_APPLICATION ||
