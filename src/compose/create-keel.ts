@@ -358,7 +358,7 @@ export function createKeel(options: KeelOptions): Keel {
         // Keep-alive sockets of requests that finished during the drain would otherwise hold close().
         server.app.server.closeIdleConnections();
         await closed;
-        // Judge calls in flight finish through the gateway before its upstreams and the ops database close.
+        // Judge calls in flight are aborted and end before the upstreams and the ops database close.
         await qualityJudge?.close();
         // Monitors stop ticking (and notifications sending) before the store they read closes.
         await operations.close();
