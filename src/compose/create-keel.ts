@@ -43,6 +43,7 @@ import { createTracing, type Tracing } from './create-tracing.js';
 import { createKeys, type Keys } from './create-keys.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { createOperations, type Operations } from './create-operations.js';
+import { createQualityJudge, type QualityJudgeParts } from '../quality/judge/create-quality-judge.js';
 
 export interface KeelOptions {
   config: Readonly<KeelConfig>;
@@ -73,6 +74,8 @@ export interface Keel {
   keys: Keys;
   /** Monitors, incidents and notifications, on the ops database (ops.path). */
   operations: Operations;
+  /** The quality judge (quality.judge.enabled), on the ops database. */
+  qualityJudge: QualityJudgeParts | undefined;
   /** Prometheus metrics, when enabled. */
   metrics: PrometheusMetrics | undefined;
   /** The StatsD/DogStatsD exporter, when enabled. */
@@ -233,9 +236,11 @@ export function createKeel(options: KeelOptions): Keel {
     monitorScheduler: options.monitorScheduler,
     breakers: () => gateway.breakerSnapshots(),
   });
+  const qualityJudge = createQualityJudge({ config, gateway, events, db: operations.db, clock, logger });
   const budgets = policies.budgets;
   const apiExtensions = [
     ...operations.routes,
+    ...(qualityJudge === undefined ? [] : [qualityJudge.routes]),
     ...(budgets === undefined
       ? []
       : [createBudgetRoutes({ status: (nowMs) => budgets.status(nowMs), now: () => clock.now() })]),
@@ -303,6 +308,7 @@ export function createKeel(options: KeelOptions): Keel {
       );
     }
     operations.registerMetrics(metrics.registry);
+    qualityJudge?.registerMetrics(metrics.registry, metricOptions.knownModels);
     metrics.instrumentHttp(server.app);
     registerMetricsRoute(server.app, { registry: metrics.registry });
   }
@@ -317,6 +323,7 @@ export function createKeel(options: KeelOptions): Keel {
     policies,
     keys,
     operations,
+    qualityJudge,
     metrics,
     statsd,
     breakers,
@@ -351,6 +358,8 @@ export function createKeel(options: KeelOptions): Keel {
         // Keep-alive sockets of requests that finished during the drain would otherwise hold close().
         server.app.server.closeIdleConnections();
         await closed;
+        // Judge calls in flight are aborted and end before the upstreams and the ops database close.
+        await qualityJudge?.close();
         // Monitors stop ticking (and notifications sending) before the store they read closes.
         await operations.close();
         await chatModels.close();

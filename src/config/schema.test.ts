@@ -114,6 +114,16 @@ describe('configSchema defaults', () => {
       notifications: { webhooks: [] },
       incidents: { autoResolve: true, quietPeriodMs: 900_000, notify: [] },
       ops: { path: './data/ops.db' },
+      quality: {
+        judge: {
+          enabled: false,
+          sampleRate: 0.05,
+          maxConcurrent: 2,
+          maxQueue: 100,
+          timeoutMs: 30_000,
+          retentionMs: 2_592_000_000,
+        },
+      },
     });
   });
 

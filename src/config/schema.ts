@@ -15,6 +15,7 @@ import {
   notificationsSchema,
   opsSchema,
 } from './monitors-schema.js';
+import { checkQuality, qualitySchema } from './quality-schema.js';
 
 const id = z
   .string()
@@ -252,6 +253,7 @@ export const configSchema = z
     notifications: notificationsSchema.prefault({}),
     incidents: incidentsSchema.prefault({}),
     ops: opsSchema.prefault({}),
+    quality: qualitySchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();
@@ -309,6 +311,7 @@ export const configSchema = z
     });
     checkExperiments(config, modelNames, context);
     checkMonitors(config, context);
+    checkQuality(config, context);
     checkRateLimitModels(config, { modelNames, providerIds }, context);
     const paths = new Set<string>();
     config.routes.forEach((route, index) => {
