@@ -58,6 +58,14 @@ export async function observeMonitor(options: {
   }
 }
 
+/**
+ * Grouped by provider, the group `provider=` holds the requests that reached no provider (unknown
+ * models, invalid requests): no provider's health, and all errors, so it is not judged.
+ */
+function isProviderGroup(key: Readonly<Record<string, string>>, groupBy: readonly string[]): boolean {
+  return !groupBy.includes('provider') || key.provider !== '';
+}
+
 /** The observation of a group with no traffic at all in the window. */
 export function emptyObservation(definition: MonitorDefinition): MonitorObservation {
   switch (definition.type) {
@@ -91,11 +99,13 @@ async function observeValues(options: {
     groupBy: definition.groupBy,
     filters: definition.filters,
   });
-  return values.map((sample) => ({
-    group: sample.key,
-    groupId: groupIdOf(sample.key),
-    observation: { kind: 'value', value: sample.value, requests: sample.requests },
-  }));
+  return values
+    .filter((sample) => isProviderGroup(sample.key, definition.groupBy))
+    .map((sample) => ({
+      group: sample.key,
+      groupId: groupIdOf(sample.key),
+      observation: { kind: 'value', value: sample.value, requests: sample.requests },
+    }));
 }
 
 /**
@@ -167,19 +177,21 @@ async function observeAnomaly(options: {
       seasonal.map((point) => point.value),
     );
   }
-  return current.map((sample) => {
-    const groupId = groupIdOf(sample.key);
-    return {
-      group: sample.key,
-      groupId,
-      observation: {
-        kind: 'anomaly',
-        value: sample.value,
-        requests: sample.requests,
-        history: historyOf.get(groupId) ?? [],
-      },
-    };
-  });
+  return current
+    .filter((sample) => isProviderGroup(sample.key, definition.groupBy))
+    .map((sample) => {
+      const groupId = groupIdOf(sample.key);
+      return {
+        group: sample.key,
+        groupId,
+        observation: {
+          kind: 'anomaly',
+          value: sample.value,
+          requests: sample.requests,
+          history: historyOf.get(groupId) ?? [],
+        },
+      };
+    });
 }
 
 async function observeForecast(options: {
@@ -202,25 +214,32 @@ async function observeForecast(options: {
   ]);
   const requestsOf = new Map(stats.groups.map((group) => [groupIdOf(group.key), group.requests]));
   const horizon = Math.max(1, Math.ceil(parseWindow(definition.horizon) / stepMs));
-  return series.map((entry) => {
-    const groupId = groupIdOf(entry.key);
-    const trimmed = COUNTING.has(metric) ? trimLeadingZeros(entry.points) : entry.points;
-    // Traffic that began inside the first bucket filled it only partly: a false jump for the trend.
-    const whole = COUNTING.has(metric) && trimmed.length >= 3 ? trimmed.slice(1) : trimmed;
-    const values = whole.map((point) => point.value);
-    const holt = { values, alpha: FORECAST_ALPHA, beta: FORECAST_BETA, horizon };
-    const value =
-      values.length < 2
-        ? null
-        : COUNTING.has(metric)
-          ? forecastSum({ ...holt, floor: 0 })
-          : (holtForecast(holt).forecast.at(-1) ?? null);
-    return {
-      group: entry.key,
-      groupId,
-      observation: { kind: 'forecast', value, requests: requestsOf.get(groupId) ?? 0, points: values.length },
-    };
-  });
+  return series
+    .filter((entry) => isProviderGroup(entry.key, definition.groupBy))
+    .map((entry) => {
+      const groupId = groupIdOf(entry.key);
+      const trimmed = COUNTING.has(metric) ? trimLeadingZeros(entry.points) : entry.points;
+      // Traffic that began inside the first bucket filled it only partly: a false jump for the trend.
+      const whole = COUNTING.has(metric) && trimmed.length >= 3 ? trimmed.slice(1) : trimmed;
+      const values = whole.map((point) => point.value);
+      const holt = { values, alpha: FORECAST_ALPHA, beta: FORECAST_BETA, horizon };
+      const value =
+        values.length < 2
+          ? null
+          : COUNTING.has(metric)
+            ? forecastSum({ ...holt, floor: 0 })
+            : (holtForecast(holt).forecast.at(-1) ?? null);
+      return {
+        group: entry.key,
+        groupId,
+        observation: {
+          kind: 'forecast',
+          value,
+          requests: requestsOf.get(groupId) ?? 0,
+          points: values.length,
+        },
+      };
+    });
 }
 
 /** Good and total requests per burn-rate window and over the SLO period. */
