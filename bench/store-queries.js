@@ -4,13 +4,14 @@
 // with 200-character previews as Keel stores by default) and reuses it when --db names an existing file
 // that already holds --count records. Then starts Keel on that file (its store runs on a worker thread)
 // and times each query over real HTTP on loopback, --runs times, after two warm-up calls.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
+import { buildSyntheticStore, DAY_MS } from './synthetic-store.js';
 
 const dist = (file) => new URL(`../dist/${file}`, import.meta.url);
 if (!existsSync(fileURLToPath(dist('store/index.js')))) {
@@ -36,14 +37,10 @@ const days = Number(options.days);
 const runs = Number(options.runs);
 const batchSize = Number(options.batch);
 const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 const temporary = options.db === undefined;
 const file = options.db ?? path.join(os.tmpdir(), `keel-bench-queries-${process.pid}`, 'keel.db');
 mkdirSync(path.dirname(file), { recursive: true });
 
-// The data ends at a fixed, ragged instant (not on an hour), so ranges have partial hours at both ends.
-const endMs = Date.parse('2026-11-30T17:23:41.500Z');
-const startMs = endMs - days * DAY_MS;
 const fixed = (value, digits = 1) => value.toFixed(digits);
 const thousands = (value) => Math.round(value).toLocaleString('en-US');
 console.log(
@@ -54,60 +51,14 @@ console.log(
 );
 
 // 1. Build the store, or reuse it.
-const store = new SqliteStore({ path: file, rawRetentionMs: 3650 * DAY_MS });
-const held = (await store.stats({ fromMs: startMs, toMs: endMs + 1 })).groups[0].requests;
-if (held === count) {
-  console.log(`  reusing ${file}: ${thousands(held)} requests`);
-} else if (held !== 0) {
-  console.error(`${file} holds ${held} requests, not ${count}: remove it or pick another --db`);
-  process.exit(1);
-} else {
-  const chunk = 100_000;
-  const chunks = Math.ceil(count / chunk);
-  const spanMs = (endMs - startMs) / chunks;
-  let insertMs = 0;
-  let inserted = 0;
-  let worstBatchMs = 0;
-  const cpuBefore = process.cpuUsage();
-  let generateCpuUs = 0;
-  for (let index = 0; index < chunks; index++) {
-    const size = Math.min(chunk, count - inserted);
-    const generateBefore = process.cpuUsage();
-    const records = makeSyntheticRecords({
-      count: size,
-      startMs: Math.floor(startMs + index * spanMs),
-      spanMs: Math.floor(spanMs),
-      seed: index + 1,
-      uuidIds: true,
-      previewChars: 200,
-    });
-    const generated = process.cpuUsage(generateBefore);
-    generateCpuUs += generated.user + generated.system;
-    for (let start = 0; start < records.length; start += batchSize) {
-      const began = performance.now();
-      await store.insert(records.slice(start, start + batchSize));
-      const tookMs = performance.now() - began;
-      insertMs += tookMs;
-      worstBatchMs = Math.max(worstBatchMs, tookMs);
-    }
-    inserted += size;
-    if (index % 10 === 9) {
-      console.log(
-        `  ... ${thousands(inserted)} inserted, ${thousands(inserted / (insertMs / 1000))} events/s so far`,
-      );
-    }
-  }
-  const cpu = process.cpuUsage(cpuBefore);
-  const insertCpuMs = (cpu.user + cpu.system - generateCpuUs) / 1000;
-  console.log(
-    `  ingest:  ${thousands(count)} events in ${fixed(insertMs / 1000)} s of inserts = ${thousands(count / (insertMs / 1000))} events/s (${thousands(count / (insertCpuMs / 1000))} per CPU second); worst batch ${fixed(worstBatchMs)} ms`,
-  );
-}
-await store.close();
-const fileBytes = statSync(file).size;
-console.log(
-  `  file:    ${fixed(fileBytes / 1_073_741_824, 2)} GiB (${Math.round(fileBytes / count)} bytes/event)`,
-);
+const { startMs, endMs } = await buildSyntheticStore({
+  SqliteStore,
+  makeSyntheticRecords,
+  file,
+  count,
+  days,
+  batchSize,
+});
 
 // 2. Keel on that file, queried over HTTP.
 const config = validateConfig(

@@ -126,6 +126,33 @@ function setup(options: {
 }
 
 describe('MonitorScheduler', () => {
+  it('does not judge the requests that reached no provider as a provider group', async () => {
+    const errorRate = definition({
+      id: 'error-rate',
+      type: 'threshold',
+      metric: 'error_rate',
+      groupBy: ['provider'],
+      window: '5m',
+      warn: 0.05,
+      critical: 0.1,
+    });
+    const { scheduler, transitions, traffic, errors } = setup({ definitions: [errorRate] });
+    await traffic(40, { provider: 'openai' });
+    await traffic(40, {
+      provider: undefined,
+      status: 400,
+      outcome: 'error',
+      errorCode: 'KEEL_INVALID_REQUEST',
+    });
+    const tick = await scheduler.tick();
+    expect(errors).toEqual([]);
+    expect(transitions).toEqual([]);
+    expect(scheduler.states('error-rate').map((state) => [state.groupId, state.status])).toEqual([
+      ['provider=openai', 'OK'],
+    ]);
+    expect(tick.evaluated).toBe(1);
+  });
+
   it('alerts on the first tick that sees a breach, per group, and stores the transition', async () => {
     const { scheduler, transitions, traffic, monitorStore, errors } = setup({ definitions: [p95] });
     await traffic(40, { provider: 'openai', totalMs: 800 });
