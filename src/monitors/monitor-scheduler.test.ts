@@ -431,4 +431,29 @@ describe('MonitorScheduler', () => {
     // 30 bad of 90 at a 10 % budget: a burn rate of 3.33 in every window.
     expect(state?.value).toBeCloseTo(3.33, 2);
   });
+
+  it('reads an anomaly baseline once per completed bucket, not at every tick', async () => {
+    const anomaly = definition({
+      id: 'a',
+      type: 'anomaly',
+      metric: 'error_rate',
+      window: '5m',
+      minHistory: 1,
+    });
+    const { scheduler, store, traffic, advance } = setup({ definitions: [anomaly] });
+    await traffic(20, {});
+    const timeseries = store.timeseries.bind(store);
+    let reads = 0;
+    store.timeseries = (query) => {
+      reads += 1;
+      return timeseries(query);
+    };
+    await scheduler.tick();
+    advance(TICK_MS);
+    await scheduler.tick();
+    expect(reads).toBe(1);
+    advance(5 * 60_000);
+    await scheduler.tick();
+    expect(reads).toBe(2);
+  });
 });

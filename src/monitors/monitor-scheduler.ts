@@ -8,7 +8,12 @@ import { monitorSummary, monitorThresholds, monitorUnit } from './describe-monit
 import { evaluateMonitor } from './evaluate-monitor.js';
 import type { MonitorStatus } from './monitor-state.js';
 import type { GraphSnapshot, MonitorTransition } from './monitor-transition.js';
-import { emptyObservation, observeMonitor, type GroupObservation } from './observe-monitor.js';
+import {
+  emptyObservation,
+  observeMonitor,
+  type GroupObservation,
+  type SeriesCache,
+} from './observe-monitor.js';
 import { parseWindow } from './read-monitor-metric.js';
 import type { MonitorGroupState, SqliteMonitorStore, StoredTransition } from './sqlite-monitor-store.js';
 
@@ -64,6 +69,8 @@ export class MonitorScheduler {
   readonly #states = new Map<string, Map<string, MonitorGroupState>>();
   #stopTimer: (() => void) | undefined;
   #running: Promise<TickSummary> | undefined;
+  /** Anomaly baselines between ticks. */
+  readonly #baselines: SeriesCache = new Map();
   /** monitorId/groupId → when its evaluation was last kept for history (memory only). */
   readonly #storedAtMs = new Map<string, number>();
   #ticks = 0;
@@ -122,6 +129,7 @@ export class MonitorScheduler {
       },
     });
     this.#states.delete(monitorId);
+    this.#baselines.delete(monitorId);
   }
 
   /** Evaluates every monitor once, now. Concurrent calls share the tick in progress. */
@@ -150,6 +158,7 @@ export class MonitorScheduler {
           definition,
           nowMs: options.clock.now(),
           breakers: options.breakers,
+          cache: this.#baselines,
         });
         const result = this.#judge({ definition, observed, nowMs });
         summary.evaluated += result.evaluated;

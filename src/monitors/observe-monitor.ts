@@ -10,7 +10,7 @@ import type { StatusClass } from '../telemetry/request-record.js';
 import type { MonitorObservation } from './evaluate-monitor.js';
 import { forecastSum, holtForecast } from './forecast-holt.js';
 import { groupIdOf } from './monitor-transition.js';
-import { readMonitorSeries } from './monitor-series.js';
+import { readMonitorSeries, type GroupSeries } from './monitor-series.js';
 import {
   parseMonitorMetric,
   parseWindow,
@@ -47,6 +47,8 @@ export async function observeMonitor(options: {
   nowMs: number;
   /** Live breaker states, for `breaker.open`. */
   breakers?: (() => readonly BreakerSnapshot[]) | undefined;
+  /** Keeps anomaly baselines between ticks: they change only when a new bucket completes. */
+  cache?: SeriesCache | undefined;
 }): Promise<GroupObservation[]> {
   const { definition } = options;
   switch (definition.type) {
@@ -61,6 +63,30 @@ export async function observeMonitor(options: {
     case 'slo':
       return [{ group: {}, groupId: '', observation: await observeSlo({ ...options, definition }) }];
   }
+}
+
+/**
+ * Baseline series by monitor id. A baseline covers whole buckets that ended before the current
+ * window, so it is the same at every tick until a bucket completes: re-reading a week of buckets
+ * every 15 s would repeat almost all the store's work (bench/README.md, "Monitor evaluation").
+ */
+export type SeriesCache = Map<string, { key: string; series: GroupSeries[] }>;
+
+async function cachedSeries(options: {
+  cache: SeriesCache | undefined;
+  definition: MonitorDefinition;
+  fromMs: number;
+  toMs: number;
+  read: () => Promise<GroupSeries[]>;
+}): Promise<GroupSeries[]> {
+  const { cache, definition } = options;
+  // The definition is part of the key: an edited monitor reads afresh.
+  const key = `${options.fromMs}:${options.toMs}:${JSON.stringify(definition)}`;
+  const cached = cache?.get(definition.id);
+  if (cached?.key === key) return cached.series;
+  const series = await options.read();
+  cache?.set(definition.id, { key, series });
+  return series;
 }
 
 /** The observation of a group with no traffic at all in the window. */
@@ -141,6 +167,7 @@ async function observeAnomaly(options: {
   store: TelemetryStore;
   definition: Of<'anomaly'>;
   nowMs: number;
+  cache?: SeriesCache | undefined;
 }): Promise<GroupObservation[]> {
   const { store, definition, nowMs } = options;
   const metric = parseMonitorMetric(definition.metric);
@@ -155,15 +182,23 @@ async function observeAnomaly(options: {
   });
   // Whole buckets that end before the current window starts: the baseline never contains what it judges.
   const toMs = Math.floor((nowMs - windowMs) / windowMs) * windowMs;
-  const fromMs = Math.max(nowMs - parseWindow(definition.history), toMs - MAX_SERIES_POINTS * windowMs);
-  const series = await readMonitorSeries({
-    store,
-    metric,
-    by: definition.groupBy[0],
+  const earliestMs = Math.max(nowMs - parseWindow(definition.history), toMs - MAX_SERIES_POINTS * windowMs);
+  const fromMs = Math.floor(earliestMs / windowMs) * windowMs;
+  const series = await cachedSeries({
+    cache: options.cache,
+    definition,
     fromMs,
     toMs,
-    stepMs: windowMs,
-    filters: definition.filters,
+    read: () =>
+      readMonitorSeries({
+        store,
+        metric,
+        by: definition.groupBy[0],
+        fromMs,
+        toMs,
+        stepMs: windowMs,
+        filters: definition.filters,
+      }),
   });
   const historyOf = new Map<string, number[]>();
   for (const entry of series) {
