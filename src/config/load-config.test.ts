@@ -2,7 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, parseConfigText, substituteEnv } from './load-config.js';
+import {
+  ConfigError,
+  loadConfigFile,
+  parseConfigText,
+  substituteEnv,
+  validateConfig,
+} from './load-config.js';
 
 const exampleYaml = `
 server: { port: 8080 }
@@ -250,5 +256,92 @@ describe('loadConfigFile: file formats and unreadable files', () => {
     const error = await loadError(path);
     expect(error.problems).toHaveLength(1);
     expect(error.problems[0]).toMatch(/^\(top level\): got "just some text"; .*object/);
+  });
+});
+
+describe('config errors never echo a secret', () => {
+  const sim = { id: 'sim', type: 'mock' };
+  const http = { id: 'up', type: 'openai', baseUrl: 'http://127.0.0.1:9101/v1' };
+  const problemsOf = (raw: Record<string, unknown>): string[] => {
+    try {
+      validateConfig(raw, { source: 'test', env: {} });
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    throw new Error('the config was accepted');
+  };
+  const hidden = 'got a value (hidden: it may hold a secret)';
+
+  it.each([
+    [
+      'a webhook URL without its scheme',
+      {
+        providers: [sim],
+        notifications: { webhooks: [{ id: 'slack', url: 'hooks.slack.com/services/T/B/SECRETTOKEN' }] },
+      },
+      `notifications.webhooks[0].url: ${hidden}; Invalid URL`,
+    ],
+    [
+      'a webhook URL with a bad scheme',
+      {
+        providers: [sim],
+        notifications: { webhooks: [{ id: 'slack', url: 'ftp://hooks.example.com/SECRETTOKEN' }] },
+      },
+      `notifications.webhooks[0].url: ${hidden}; Invalid URL`,
+    ],
+    [
+      'a webhook written as its URL alone',
+      { providers: [sim], notifications: { webhooks: ['https://hooks.slack.com/services/T/B/SECRETTOKEN'] } },
+      `notifications.webhooks[0]: ${hidden}; write an object instead`,
+    ],
+    [
+      'a webhook header value that is not a string',
+      {
+        providers: [sim],
+        notifications: {
+          webhooks: [
+            { id: 'hook', url: 'http://127.0.0.1:9/h', headers: { authorization: ['Bearer SECRETTOKEN'] } },
+          ],
+        },
+      },
+      `notifications.webhooks[0].headers.authorization: ${hidden}; write a string instead`,
+    ],
+    [
+      'a provider apiKey that is not a string',
+      { providers: [{ ...http, apiKey: ['SECRETTOKEN'] }] },
+      `providers[0].apiKey: ${hidden}; write a string instead`,
+    ],
+    [
+      'provider headers written as a list',
+      { providers: [{ ...http, headers: ['x-api-key: SECRETTOKEN'] }] },
+      `providers[0].headers: ${hidden}; write a record instead`,
+    ],
+    [
+      'a tracing header that is not a string',
+      { providers: [sim], telemetry: { tracing: { headers: { authorization: ['SECRETTOKEN'] } } } },
+      `telemetry.tracing.headers.authorization: ${hidden}; write a string instead`,
+    ],
+  ])('hides %s', (_name, raw, expected) => {
+    const problems = problemsOf(raw);
+    expect(problems).toContain(expected);
+    expect(problems.join('\n')).not.toContain('SECRETTOKEN');
+  });
+
+  it('shows a Redis URL with its password masked, and hides one that does not parse', () => {
+    expect(problemsOf({ providers: [sim], state: { redis: 'http://:SECRETTOKEN@cache:6379' } })).toEqual([
+      expect.stringMatching(/^state\.redis: got "http:\/\/:\*\*\*@cache:6379\/?"; not a Redis URL/),
+    ]);
+    const unparseable = problemsOf({ providers: [sim], state: { redis: 'SECRETTOKEN@cache' } });
+    expect(unparseable.join('\n')).not.toContain('SECRETTOKEN');
+  });
+
+  it('still echoes values that are not secrets', () => {
+    expect(
+      problemsOf({
+        providers: [sim],
+        notifications: { webhooks: [{ id: 'hook', url: 'http://127.0.0.1:9/h', format: 'teams' }] },
+      }),
+    ).toEqual(['notifications.webhooks[0].format: got "teams"; use one of "json", "slack"']);
   });
 });

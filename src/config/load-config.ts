@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCodes, KeelError } from '../spec/index.js';
+import { redactRedisUrl } from '../state/redact-redis-url.js';
 import { monitorTypes } from './monitors-schema.js';
 import { configSchema, type KeelConfig } from './schema.js';
 
@@ -31,6 +32,31 @@ function pathText(path: ReadonlyArray<PropertyKey>): string {
     else text += text === '' ? String(key) : `.${String(key)}`;
   }
   return text === '' ? '(top level)' : text;
+}
+
+const hiddenInput = 'a value (hidden: it may hold a secret)';
+
+/** Options whose values are (or hold) secrets: API keys, headers, key secrets, webhook URLs. */
+function mayHoldSecret(path: ReadonlyArray<PropertyKey>): boolean {
+  if (path.some((key) => key === 'apiKey' || key === 'headers' || key === 'secret')) return true;
+  // A webhook URL holds its token (Slack's do); only a webhook's id and format are safe to echo.
+  if (path[0] === 'notifications' && path[1] === 'webhooks') {
+    return path[3] !== 'id' && path[3] !== 'format';
+  }
+  return false;
+}
+
+/**
+ * How a bad value is echoed in a config error: as JSON, but never a secret. A Redis URL is shown
+ * with its password as "***" (when it parses as a URL at all).
+ */
+function shownInput(path: ReadonlyArray<PropertyKey>, input: unknown): string {
+  if (mayHoldSecret(path)) return hiddenInput;
+  if (path.length === 2 && path[0] === 'state' && path[1] === 'redis' && typeof input === 'string') {
+    if (input === '') return '""';
+    return URL.canParse(input) ? JSON.stringify(redactRedisUrl(input)) : hiddenInput;
+  }
+  return JSON.stringify(input);
 }
 
 /**
@@ -72,7 +98,7 @@ export function describeIssue(issue: z.core.$ZodIssue): string {
   const shown =
     input === undefined || (input !== null && typeof input === 'object' && !Array.isArray(input))
       ? undefined
-      : JSON.stringify(input);
+      : shownInput(issue.path, input);
   const got = shown === undefined ? '' : `got ${shown.length > 80 ? `${shown.slice(0, 77)}...` : shown}; `;
   switch (issue.code) {
     case 'unrecognized_keys':

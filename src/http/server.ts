@@ -17,6 +17,7 @@ import { fromFrameworkError, sendError } from './edge-errors.js';
 import { registerApiRoutes } from './api-routes.js';
 import { registerHealthRoute } from './health-route.js';
 import { InFlight } from './in-flight.js';
+import { parseQueryString, repeatedParameterError } from './parse-query-string.js';
 import { registerPromptRoutes } from './prompt-routes.js';
 import { readTraceContext } from './read-trace-context.js';
 import type { TraceContext } from '../telemetry/events.js';
@@ -73,6 +74,8 @@ export function buildServer(options: {
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     keepAliveTimeout: 65_000,
+    // One string per parameter; a repeated one is refused with a 400 (preValidation below).
+    routerOptions: { querystringParser: parseQueryString },
   });
   let closing = false;
   const methodsByPath = new Map<string, Set<string>>();
@@ -102,6 +105,11 @@ export function buildServer(options: {
       return;
     }
     done();
+  });
+
+  // After the guards (onRequest), before any handler reads request.query.
+  app.addHook('preValidation', (request, _reply, done) => {
+    done(repeatedParameterError(request.query));
   });
 
   // Any content type is read as JSON: curl's default form type and text/plain are common mistakes.

@@ -1,4 +1,5 @@
 // One POST of one outbox message to one webhook, its answer boiled down to an AttemptResult.
+import type { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { parseRetryAfterMs } from '../providers/shared/upstream-errors.js';
 import type { AttemptResult } from './delivery-policy.js';
@@ -66,6 +67,31 @@ export function webhookHeaders(options: {
   });
 }
 
+/** Most bytes of a non-2xx answer read for its excerpt; the rest is never buffered. */
+export const ERROR_BODY_READ_BYTES = 4096;
+
+/**
+ * The first `maxBytes` of a body as text; the body is then destroyed, so a huge answer is never
+ * held in memory (the connection goes with it). A body that breaks off gives what arrived.
+ */
+export async function readCappedText(body: Readable, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of body) {
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+      chunks.push(buffer);
+      bytes += buffer.length;
+      if (bytes >= maxBytes) break;
+    }
+  } catch {
+    // A reset or aborted body: the excerpt is what arrived before.
+  } finally {
+    if (!body.destroyed) body.destroy();
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
 export interface PostWebhookOptions {
   entry: OutboxEntry;
   webhook: WebhookTarget;
@@ -97,7 +123,7 @@ export async function postWebhook(options: PostWebhookOptions): Promise<AttemptR
     const status = response.statusCode;
     let bodyText = '';
     if (status >= 200 && status < 300) await response.body.dump();
-    else bodyText = await response.body.text().catch(() => '');
+    else bodyText = await readCappedText(response.body, ERROR_BODY_READ_BYTES);
     return {
       kind: 'response',
       status,
