@@ -8,13 +8,8 @@ import { budgetsSchema } from './budgets-schema.js';
 import { limitsSchema } from './limits-schema.js';
 import { telemetrySchema } from './telemetry-schema.js';
 import { keysSchema } from './keys-schema.js';
-import {
-  checkMonitors,
-  incidentsSchema,
-  monitorsSchema,
-  notificationsSchema,
-  opsSchema,
-} from './monitors-schema.js';
+import { checkMonitors } from './check-monitors.js';
+import { incidentsSchema, monitorsSchema, notificationsSchema, opsSchema } from './monitors-schema.js';
 import { checkQuality, qualitySchema } from './quality-schema.js';
 
 const id = z

@@ -1,8 +1,8 @@
 // The monitors in force: the config's (or the default pack), plus those made through the API, with mute overrides.
 import { z } from 'zod';
 import { describeIssue } from '../config/load-config.js';
+import { checkMonitors } from '../config/check-monitors.js';
 import {
-  checkMonitors,
   monitorDefinitionSchema,
   type MonitorDefinition,
   type NotificationsConfig,

@@ -5,6 +5,7 @@ import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import type { Clock, Scheduler } from '../spec/index.js';
 import type { TelemetryStore } from '../store/store.js';
 import { monitorSummary, monitorThresholds, monitorUnit } from './describe-monitor.js';
+import { monitorMessage, storedTransition } from './monitor-message.js';
 import { evaluateMonitor } from './evaluate-monitor.js';
 import type { MonitorStatus } from './monitor-state.js';
 import type { GraphSnapshot, MonitorTransition } from './monitor-transition.js';
@@ -15,7 +16,7 @@ import {
   type SeriesCache,
 } from './observe-monitor.js';
 import { parseWindow } from './read-monitor-metric.js';
-import type { MonitorGroupState, SqliteMonitorStore, StoredTransition } from './sqlite-monitor-store.js';
+import type { MonitorGroupState, SqliteMonitorStore } from './sqlite-monitor-store.js';
 
 /** Options of {@link MonitorScheduler}. */
 export interface MonitorSchedulerOptions {
@@ -357,26 +358,9 @@ export class MonitorScheduler {
         state.evaluatedMs - (state.notifiedMs ?? state.sinceMs) >= definition.renotifyIntervalMs);
     if (!due) return undefined;
     state.notifiedMs = state.evaluatedMs;
-    const still = changed ? '' : 'still ';
-    const where = state.groupId === '' ? '' : ` ${state.groupId}`;
+    const message = monitorMessage({ definition, state, muted, from: input.from, still: !changed });
     return () => {
-      notifier.enqueue(definition.notify, {
-        kind: 'monitor.transition',
-        title: `${definition.id} ${still}${state.status}${where}`,
-        text: `**${monitorSummary(definition, muted).title}**\n${state.reason}${definition.runbook === undefined ? '' : `\n\nRunbook: ${definition.runbook.split('\n').slice(0, 3).join('\n')}`}`,
-        severity: `SEV-${definition.priority}`,
-        status: state.status,
-        monitorId: definition.id,
-        fields: {
-          monitor: definition.id,
-          group: state.groupId,
-          value: state.value,
-          from: input.from,
-          to: state.status,
-        },
-        dedupeKey: `${definition.id}:${state.groupId}:${state.status}:${state.evaluatedMs}`,
-        atMs: state.evaluatedMs,
-      });
+      notifier.enqueue(definition.notify, message);
     };
   }
 
@@ -413,17 +397,4 @@ export class MonitorScheduler {
     }
     return groups;
   }
-}
-
-function storedTransition(monitorId: string, transition: MonitorTransition): StoredTransition {
-  return {
-    monitorId,
-    groupId: transition.groupId,
-    group: transition.group,
-    atMs: transition.atMs,
-    from: transition.from,
-    status: transition.to,
-    value: transition.value,
-    reason: transition.reason,
-  };
 }
