@@ -329,7 +329,7 @@ describe('config problems name the option, the bad value and the fix', () => {
 
   it('duplicate provider ids, model names and route paths are each reported', () => {
     const taken =
-      '/, /health, /metrics, /models, /chat/completions, /ui, /docs, /v1, /v1/..., /api, /api/..., /ui/...';
+      '/, /health, /metrics, /models, /chat/completions, /ui, /docs, /redoc, /openapi.json, /v1, /v1/..., /api, /api/..., /ui/..., /docs/..., /redoc/...';
     expect(
       problemsOf({
         providers: [mock('sim'), mock('other'), mock('sim')],
@@ -349,6 +349,23 @@ describe('config problems name the option, the bad value and the fix', () => {
       `routes[1].path: got "/qa"; path is taken (a duplicate, or one of Keel's own: ${taken}); choose another`,
       `routes[2].path: got "/v1/qa"; path is taken (a duplicate, or one of Keel's own: ${taken}); choose another`,
     ]);
+  });
+
+  it('the API documentation paths are reserved', () => {
+    const routes = ['/openapi.json', '/redoc', '/redoc/x', '/docs', '/docs/static/x'].map((path) => ({
+      path,
+      model: 'chat',
+      template: '{{q}}',
+    }));
+    const problems = problemsOf({
+      providers: [mock('sim')],
+      models: [{ name: 'chat', targets: [{ provider: 'sim', model: 'a' }] }],
+      routes,
+    });
+    const taken = problems.filter((problem) => problem.includes('path is taken'));
+    expect(taken.map((problem) => problem.slice(0, problem.indexOf(';')))).toEqual(
+      routes.map((route, index) => `routes[${index}].path: got "${route.path}"`),
+    );
   });
 
   it('a missing required option says what to add', () => {

@@ -196,6 +196,8 @@ export const reservedPaths = [
   '/chat/completions',
   '/ui',
   '/docs',
+  '/redoc',
+  '/openapi.json',
 ] as const;
 
 function isReservedPath(path: string): boolean {
@@ -205,7 +207,9 @@ function isReservedPath(path: string): boolean {
     path === '/v1' ||
     path.startsWith('/api/') ||
     path === '/api' ||
-    path.startsWith('/ui/')
+    path.startsWith('/ui/') ||
+    path.startsWith('/docs/') ||
+    path.startsWith('/redoc/')
   );
 }
 
@@ -316,7 +320,7 @@ export const configSchema = z
           code: 'custom',
           path: ['routes', index, 'path'],
           input: route.path,
-          message: `path is taken (a duplicate, or one of Keel's own: ${reservedPaths.join(', ')}, /v1, /v1/..., /api, /api/..., /ui/...); choose another`,
+          message: `path is taken (a duplicate, or one of Keel's own: ${reservedPaths.join(', ')}, /v1, /v1/..., /api, /api/..., /ui/..., /docs/..., /redoc/...); choose another`,
         });
       }
       paths.add(normalized);

@@ -33,7 +33,8 @@ const severitySchema = z.unknown().transform((value, context): Severity => {
 const text = (maxChars: number) => z.string().trim().min(1, 'must not be empty').max(maxChars);
 const authorSchema = text(INCIDENT_LIMITS.authorChars);
 
-const declareSchema = z.strictObject({
+/** POST /api/incidents body. */
+export const declareSchema = z.strictObject({
   title: text(INCIDENT_LIMITS.titleChars),
   severity: severitySchema,
   commander: text(INCIDENT_LIMITS.commanderChars).optional(),
@@ -45,7 +46,8 @@ const declareSchema = z.strictObject({
   author: authorSchema.optional(),
 });
 
-const patchSchema = z
+/** PATCH /api/incidents/:id body. */
+export const patchSchema = z
   .strictObject({
     status: z.enum(INCIDENT_STATUSES as [string, ...string[]]).optional(),
     severity: severitySchema.optional(),
@@ -58,7 +60,8 @@ const patchSchema = z
     'send at least one of status, severity, commander, title',
   );
 
-const noteSchema = z.strictObject({
+/** POST /api/incidents/:id/notes body. */
+export const noteSchema = z.strictObject({
   text: z
     .string()
     .max(INCIDENT_LIMITS.noteChars)

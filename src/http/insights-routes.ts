@@ -47,7 +47,8 @@ const periodSchema = z
     message: 'a period may span at most 400 days',
   });
 
-const attributionSchema = z.object({
+/** POST /api/insights/attribution body. */
+export const attributionSchema = z.object({
   metric: z.enum(ATTRIBUTION_METRICS),
   baseline: periodSchema,
   current: periodSchema,

@@ -15,6 +15,7 @@ import { createKeyGuard } from './key-guard.js';
 import type { KeyRing } from '../keys/key-ring.js';
 import { fromFrameworkError, sendError } from './edge-errors.js';
 import { registerApiRoutes } from './api-routes.js';
+import { registerApiDocs } from './api-docs/register-api-docs.js';
 import { registerHealthRoute } from './health-route.js';
 import { InFlight } from './in-flight.js';
 import { parseQueryString, repeatedParameterError } from './parse-query-string.js';
@@ -176,6 +177,9 @@ export function buildServer(options: {
       }),
     );
   });
+
+  // First: the OpenAPI document lists the routes registered after it.
+  registerApiDocs(app, { promptRoutes: config.routes });
 
   // The client-facing routes, in a context of their own so the key guard covers them and nothing else.
   const { keyRing } = options;
