@@ -18,6 +18,7 @@ import { registerApiRoutes } from './api-routes.js';
 import { registerHealthRoute } from './health-route.js';
 import { InFlight } from './in-flight.js';
 import { registerPromptRoutes } from './prompt-routes.js';
+import { registerUiRoutes } from './ui-routes.js';
 import { readTraceContext } from './read-trace-context.js';
 import type { TraceContext } from '../telemetry/events.js';
 import { RandomTraceIds } from '../telemetry/random-trace-ids.js';
@@ -54,6 +55,8 @@ export function buildServer(options: {
   keyRing?: KeyRing | undefined;
   /** Trace ids for requests without a valid traceparent; default: random. */
   newTraceId?: (() => string) | undefined;
+  /** The built dashboard served at /ui; default: dist/ui of this package. */
+  uiDirectory?: string | undefined;
 }): EdgeServer {
   const { config, gateway } = options;
   const randomTraceIds = new RandomTraceIds();
@@ -179,6 +182,7 @@ export function buildServer(options: {
   });
   registerHealthRoute(app, { gateway, startedAt });
   registerApiRoutes(app, { gateway, adminToken: options.adminToken, extensions: options.apiExtensions });
+  registerUiRoutes(app, { uiDirectory: options.uiDirectory });
   return {
     app,
     inFlight,
