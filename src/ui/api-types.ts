@@ -103,7 +103,7 @@ export interface MonitorDetailAnswer extends Monitor {
   transitions?: {
     groupId?: string;
     from: string;
-    to: string;
+    status: string;
     value?: number | null;
     reason?: string;
     at?: string;
@@ -155,6 +155,8 @@ export interface TimelineEntry {
 export interface GraphSnapshot {
   metric: string;
   unit?: string;
+  fromMs?: number;
+  toMs?: number;
   points: { tMs: number; value: number | null }[];
   thresholds?: Record<string, number | null | undefined>;
 }

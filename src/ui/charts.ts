@@ -48,6 +48,8 @@ export function timeChart(options: {
   thresholds?: ThresholdLine[];
   heightPx?: number;
   testId?: string;
+  /** The x axis's span, epoch ms; default: the points' own span (padded when there is only one). */
+  xRangeMs?: [number, number];
 }): HTMLElement {
   const holder = h('div', { class: 'chart', 'data-testid': options.testId });
   const figure = h('figure', { class: 'chart-card' }, h('figcaption', {}, options.title), holder);
@@ -70,6 +72,13 @@ export function timeChart(options: {
     legend: { show: options.series.length > 1 || thresholds.length > 0 },
     cursor: { drag: { x: false, y: false } },
     scales: {
+      x: {
+        time: true,
+        range: (_chart, min, max) => {
+          if (options.xRangeMs !== undefined) return [options.xRangeMs[0] / 1000, options.xRangeMs[1] / 1000];
+          return min === max ? [min - 60, max + 60] : [min, max];
+        },
+      },
       y: {
         range: (_chart, min, max) => {
           const values = [min, max, ...thresholds.map((line) => line.value)].filter(Number.isFinite);
@@ -84,7 +93,7 @@ export function timeChart(options: {
       {
         stroke: axisColor,
         grid: { stroke: gridColor },
-        size: 70,
+        size: 84,
         values: (_chart, ticks) => ticks.map((tick) => options.format(tick)),
       },
     ],
@@ -115,7 +124,9 @@ export function timeChart(options: {
             ctx.stroke();
             ctx.fillStyle = thresholdColors[line.tone];
             ctx.font = `${12 * devicePixelRatio}px sans-serif`;
-            ctx.fillText(`${line.label} ${options.format(line.value)}`, bbox.left + 6, y - 4);
+            const label = `${line.label} ${options.format(line.value)}`;
+            ctx.textAlign = 'right';
+            ctx.fillText(label, bbox.left + bbox.width - 6, y - 4);
             ctx.restore();
           }
         },

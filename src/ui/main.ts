@@ -140,7 +140,7 @@ function buildShell(): void {
     'aria-pressed': String(settings.live),
   });
   const showLive = () => {
-    liveButton.textContent = settings.live ? '⏸ Live' : '▶ Paused';
+    liveButton.textContent = settings.live ? 'Live: on' : 'Live: paused';
     liveButton.setAttribute('aria-pressed', String(settings.live));
   };
   showLive();

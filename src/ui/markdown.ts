@@ -43,6 +43,13 @@ export function renderMarkdown(source: string): HTMLElement {
       root.append(list);
       continue;
     }
+    if (line.trimStart().startsWith('|')) {
+      const rows: string[][] = [];
+      while (position < lines.length && (lines[position] ?? '').trimStart().startsWith('|'))
+        rows.push(splitTableRow(lines[position++] ?? ''));
+      root.append(renderTable(rows));
+      continue;
+    }
     if (line.startsWith('>')) {
       const quoted: string[] = [];
       while (position < lines.length && (lines[position] ?? '').startsWith('>'))
@@ -62,8 +69,48 @@ export function renderMarkdown(source: string): HTMLElement {
   return root;
 }
 
+/** `| a | b |` as its cells (a `\\|` stays a bar inside a cell). */
+function splitTableRow(line: string): string[] {
+  const inner = line.trim().replace(/^\|/, '').replace(/\|$/, '');
+  return inner.split(/(?<!\\)\|/).map((cell) => cell.trim().replace(/\\\|/g, '|'));
+}
+
+function renderTable(rows: string[][]): HTMLElement {
+  const isSeparator = (row: string[]) => row.every((cell) => /^:?-{3,}:?$/.test(cell));
+  const [header, ...rest] = rows;
+  const hasHeader = rest[0] !== undefined && isSeparator(rest[0]);
+  const body = (hasHeader ? rest.slice(1) : rows).filter((row) => !isSeparator(row));
+  return h(
+    'table',
+    { class: 'markdown-table' },
+    hasHeader && header !== undefined
+      ? h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            header.map((cell) => h('th', {}, renderInline(cell))),
+          ),
+        )
+      : null,
+    h(
+      'tbody',
+      {},
+      body.map((row) =>
+        h(
+          'tr',
+          {},
+          row.map((cell) => h('td', {}, renderInline(cell))),
+        ),
+      ),
+    ),
+  );
+}
+
 function isBlockStart(line: string): boolean {
   return (
+    line.trimStart().startsWith('|') ||
     line.startsWith('```') ||
     /^#{1,6}\s/.test(line) ||
     /^\s*([-*+]|\d+[.)])\s+/.test(line) ||

@@ -4,7 +4,7 @@ import { timeChart } from '../charts.js';
 import { card, h, table } from '../dom.js';
 import { formatCount, formatMs, formatPercent, formatUsd } from '../format.js';
 import type { Page } from '../page-context.js';
-import { optional, readSeries } from './page-helpers.js';
+import { optional, readSeries, windowRangeMs } from './page-helpers.js';
 
 interface Experiment {
   id: string;
@@ -94,7 +94,12 @@ export const environmentsPage: Page = {
           },
         ),
       ),
-      timeChart({ title: 'p95 latency by environment', series: latency, format: formatMs }),
+      timeChart({
+        xRangeMs: windowRangeMs(context),
+        title: 'p95 latency by environment',
+        series: latency,
+        format: formatMs,
+      }),
       experimentCards.length === 0
         ? card('Experiments', h('p', { class: 'empty' }, 'No experiments configured.'))
         : experimentCards,

@@ -94,6 +94,10 @@ function graphChart(entry: TimelineEntry): HTMLElement {
     format: (value) => formatMetricValue(value, graph.metric),
     thresholds,
     testId: 'incident-graph',
+    xRangeMs:
+      typeof graph.fromMs === 'number' && typeof graph.toMs === 'number'
+        ? [graph.fromMs, graph.toMs]
+        : undefined,
   });
 }
 

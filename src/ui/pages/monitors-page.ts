@@ -5,6 +5,7 @@ import { card, h, pill, table } from '../dom.js';
 import { formatMetricValue, formatTime } from '../format.js';
 import { renderMarkdown } from '../markdown.js';
 import type { Page, PageContext } from '../page-context.js';
+import { windowRangeMs } from './page-helpers.js';
 
 type EvaluationsAnswer = { evaluations: (Evaluation & { atMs: number })[] };
 
@@ -125,6 +126,7 @@ async function renderDetail(context: PageContext, id: string): Promise<HTMLEleme
       thresholds: thresholdLines(monitor.definition),
       heightPx: 260,
       testId: 'monitor-chart',
+      xRangeMs: windowRangeMs(context),
     }),
     h(
       'div',
@@ -138,7 +140,7 @@ async function renderDetail(context: PageContext, id: string): Promise<HTMLEleme
             pill(group.status),
             formatMetricValue(group.value, metric),
             group.reason ?? '',
-            group.since ?? '',
+            group.since === undefined ? '' : formatTime(Date.parse(group.since)),
           ]),
         ),
       ),
@@ -150,9 +152,9 @@ async function renderDetail(context: PageContext, id: string): Promise<HTMLEleme
       table(
         ['At', 'Group', 'From → to', 'Value', 'Reason'],
         (monitor.transitions ?? []).map((transition) => [
-          transition.at ?? '',
+          transition.at === undefined ? '' : formatTime(Date.parse(transition.at)),
           transition.groupId ?? '',
-          `${transition.from} → ${transition.to}`,
+          `${transition.from} → ${transition.status}`,
           formatMetricValue(transition.value, metric),
           transition.reason ?? '',
         ]),

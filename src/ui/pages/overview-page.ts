@@ -4,7 +4,7 @@ import { timeChart } from '../charts.js';
 import { card, h, pill, stat } from '../dom.js';
 import { formatCount, formatMs, formatPercent, formatTime, formatUsd } from '../format.js';
 import type { Page } from '../page-context.js';
-import { optional, readSeries, windowQuery } from './page-helpers.js';
+import { optional, readSeries, windowQuery, windowRangeMs } from './page-helpers.js';
 
 /** The landing page. */
 export const overviewPage: Page = {
@@ -206,10 +206,34 @@ export const overviewPage: Page = {
       h(
         'div',
         { class: 'grid two' },
-        timeChart({ title: 'Requests', series: requests, format: formatCount, testId: 'chart-requests' }),
-        timeChart({ title: 'Errors', series: errors, format: formatCount, testId: 'chart-errors' }),
-        timeChart({ title: 'p95 latency', series: latency, format: formatMs, testId: 'chart-latency' }),
-        timeChart({ title: 'Cost', series: cost, format: formatUsd, testId: 'chart-cost' }),
+        timeChart({
+          xRangeMs: windowRangeMs(context),
+          title: 'Requests',
+          series: requests,
+          format: formatCount,
+          testId: 'chart-requests',
+        }),
+        timeChart({
+          xRangeMs: windowRangeMs(context),
+          title: 'Errors',
+          series: errors,
+          format: formatCount,
+          testId: 'chart-errors',
+        }),
+        timeChart({
+          xRangeMs: windowRangeMs(context),
+          title: 'p95 latency',
+          series: latency,
+          format: formatMs,
+          testId: 'chart-latency',
+        }),
+        timeChart({
+          xRangeMs: windowRangeMs(context),
+          title: 'Cost',
+          series: cost,
+          format: formatUsd,
+          testId: 'chart-cost',
+        }),
       ),
     );
   },

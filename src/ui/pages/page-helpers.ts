@@ -34,3 +34,17 @@ export async function readSeries(
 export function windowQuery(context: PageContext): { window: string } {
   return { window: context.range };
 }
+
+const windowMs: Record<string, number> = {
+  '15m': 15 * 60_000,
+  '1h': 60 * 60_000,
+  '6h': 6 * 60 * 60_000,
+  '24h': 24 * 60 * 60_000,
+  '7d': 7 * 24 * 60 * 60_000,
+};
+
+/** The chosen range as [from, to] epoch ms ending now, for chart x axes. */
+export function windowRangeMs(context: PageContext): [number, number] {
+  const nowMs = Date.now();
+  return [nowMs - (windowMs[context.range] ?? 60 * 60_000), nowMs];
+}

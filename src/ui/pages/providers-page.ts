@@ -4,7 +4,7 @@ import { timeChart } from '../charts.js';
 import { card, h, pill, table } from '../dom.js';
 import { formatCount, formatMs, formatPercent } from '../format.js';
 import type { Page, PageContext } from '../page-context.js';
-import { readSeries, windowQuery } from './page-helpers.js';
+import { readSeries, windowQuery, windowRangeMs } from './page-helpers.js';
 
 function breakerButton(context: PageContext, breaker: Breaker, action: 'trip' | 'reset') {
   const button = h(
@@ -101,8 +101,18 @@ export const providersPage: Page = {
       h(
         'div',
         { class: 'grid two' },
-        timeChart({ title: 'p95 latency by provider', series: latency, format: formatMs }),
-        timeChart({ title: 'Failovers by provider', series: failovers, format: formatCount }),
+        timeChart({
+          xRangeMs: windowRangeMs(context),
+          title: 'p95 latency by provider',
+          series: latency,
+          format: formatMs,
+        }),
+        timeChart({
+          xRangeMs: windowRangeMs(context),
+          title: 'Failovers by provider',
+          series: failovers,
+          format: formatCount,
+        }),
       ),
     );
   },

@@ -132,7 +132,11 @@ export const requestsPage: Page = {
     const search = values.get('q') ?? '';
     const shown = page.items.filter((record) => matches(record, search));
     const rows = shown.map((record) => [
-      h('span', { title: record.requestId }, formatTime(record.timeMs)),
+      h(
+        'span',
+        { title: `${formatTime(record.timeMs)} · ${record.requestId}`, class: 'nowrap' },
+        formatTime(record.timeMs).slice(11),
+      ),
       h(
         'span',
         {},
