@@ -194,6 +194,7 @@ describe('the dashboard in a browser', () => {
     expect(await p95.textContent()).toBe(formatMs(total?.latency.p95));
     expect(await page.locator('[data-testid=monitor-counts]').textContent()).toContain('ALERT');
     expect(await page.locator('[data-testid=chart-requests] canvas').count()).toBeGreaterThan(0);
+    expect(await page.locator('[data-testid=chart-overhead] canvas').count()).toBeGreaterThan(0);
     await screenshot(page, 'overview');
     if (process.env.KEEL_UPDATE_SCREENSHOTS === '1') await page.screenshot({ path: readmeScreenshot });
     expect(pageErrors).toEqual([]);
@@ -277,6 +278,14 @@ describe('the dashboard in a browser', () => {
     // Prompts are shown redacted.
     expect(await page.locator('[data-testid=requests-table]').textContent()).not.toContain('a@example.com');
     await screenshot(page, 'requests');
+    // Free-text search over the page: the streamed request's prompt.
+    await page.locator('[data-testid=request-filters] input[name=q]').fill('Stream please');
+    await page.locator('[data-testid=request-filters] button[type=submit]').click();
+    await page.waitForURL(/q=Stream/);
+    await settled();
+    expect(await page.locator('[data-testid=requests-table] tbody tr').count()).toBe(1);
+    await page.locator('[data-testid=request-filters] a', { hasText: 'Clear' }).click();
+    await settled();
     await page.locator('[data-testid=request-filters] select[name=outcome]').selectOption('error');
     await page.locator('[data-testid=request-filters] button[type=submit]').click();
     await page.waitForURL(/outcome=error/);

@@ -11,21 +11,31 @@ export const overviewPage: Page = {
   title: 'Overview',
   async render(context) {
     const { api } = context;
-    const [stats, health, forecast, monitors, incidents, requests, errors, latency, cost] = await Promise.all(
-      [
-        api.get<StatsAnswer>('/api/stats', windowQuery(context)),
-        optional(api.get<{ overall: HealthScore }>('/api/health-score', windowQuery(context))),
-        optional(api.get<CostForecast>('/api/forecast/cost')),
-        optional(api.get<MonitorsAnswer>('/api/monitors')),
-        optional(
-          api.get<{ incidents: Incident[] }>('/api/incidents', { status: 'active,stable', limit: 20 }),
-        ),
-        readSeries(context, { metric: 'requests' }),
-        readSeries(context, { metric: 'errors' }),
-        readSeries(context, { metric: 'latency_p95' }),
-        readSeries(context, { metric: 'cost' }),
-      ],
-    );
+    const [
+      stats,
+      health,
+      forecast,
+      monitors,
+      incidents,
+      requests,
+      errors,
+      latency,
+      cost,
+      overhead,
+      upstream,
+    ] = await Promise.all([
+      api.get<StatsAnswer>('/api/stats', windowQuery(context)),
+      optional(api.get<{ overall: HealthScore }>('/api/health-score', windowQuery(context))),
+      optional(api.get<CostForecast>('/api/forecast/cost')),
+      optional(api.get<MonitorsAnswer>('/api/monitors')),
+      optional(api.get<{ incidents: Incident[] }>('/api/incidents', { status: 'active,stable', limit: 20 })),
+      readSeries(context, { metric: 'requests' }),
+      readSeries(context, { metric: 'errors' }),
+      readSeries(context, { metric: 'latency_p95' }),
+      readSeries(context, { metric: 'cost' }),
+      readSeries({ ...context, groupBy: 'none' }, { metric: 'overhead_p99' }),
+      readSeries({ ...context, groupBy: 'none' }, { metric: 'upstream_p95' }),
+    ]);
     const total = stats.groups[0];
     const openBreakers = stats.breakers.filter((breaker) => breaker.status !== 'closed').length;
     const figures = h(
@@ -235,6 +245,17 @@ export const overviewPage: Page = {
           testId: 'chart-cost',
         }),
       ),
+      timeChart({
+        xRangeMs: windowRangeMs(context),
+        title:
+          "Keel's own time (p99) against time waiting on upstreams (p95): is slowness internal or upstream?",
+        series: [
+          { label: 'Keel overhead p99', points: overhead[0]?.points ?? [] },
+          { label: 'upstream p95', points: upstream[0]?.points ?? [] },
+        ],
+        format: formatMs,
+        testId: 'chart-overhead',
+      }),
     );
   },
 };
