@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // The dashboard tests serve dist/ui: build it from src/ui once per run.
+    globalSetup: ['test/support/build-dashboard.ts'],
   },
 });

@@ -59,6 +59,8 @@ export interface KeelOptions {
   keyStore?: KeyStore | undefined;
   /** Runs the monitor ticks; default: timers every monitors.evaluationIntervalMs. */
   monitorScheduler?: Scheduler | undefined;
+  /** The built dashboard served at /ui; default: dist/ui of this package. */
+  uiDirectory?: string | undefined;
 }
 
 export interface Keel {
@@ -279,6 +281,7 @@ export function createKeel(options: KeelOptions): Keel {
     adminToken: options.adminToken,
     apiExtensions,
     keyRing: keys.ring,
+    uiDirectory: options.uiDirectory,
   });
   if (metrics !== undefined) {
     registerPipelineMetrics(metrics.registry, {

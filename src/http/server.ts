@@ -20,6 +20,7 @@ import { registerHealthRoute } from './health-route.js';
 import { InFlight } from './in-flight.js';
 import { parseQueryString, repeatedParameterError } from './parse-query-string.js';
 import { registerPromptRoutes } from './prompt-routes.js';
+import { registerUiRoutes } from './ui-routes.js';
 import { readTraceContext } from './read-trace-context.js';
 import type { TraceContext } from '../telemetry/events.js';
 import { RandomTraceIds } from '../telemetry/random-trace-ids.js';
@@ -56,6 +57,8 @@ export function buildServer(options: {
   keyRing?: KeyRing | undefined;
   /** Trace ids for requests without a valid traceparent; default: random. */
   newTraceId?: (() => string) | undefined;
+  /** The built dashboard served at /ui; default: dist/ui of this package. */
+  uiDirectory?: string | undefined;
 }): EdgeServer {
   const { config, gateway } = options;
   const randomTraceIds = new RandomTraceIds();
@@ -191,6 +194,7 @@ export function buildServer(options: {
   });
   registerHealthRoute(app, { gateway, startedAt });
   registerApiRoutes(app, { gateway, adminToken: options.adminToken, extensions: options.apiExtensions });
+  registerUiRoutes(app, { uiDirectory: options.uiDirectory });
   return {
     app,
     inFlight,

@@ -40,6 +40,7 @@ export const ErrorCodes = {
   monitorReadOnly: 'KEEL_MONITOR_READ_ONLY',
   incidentNotFound: 'KEEL_INCIDENT_NOT_FOUND',
   incidentConflict: 'KEEL_INCIDENT_CONFLICT',
+  uiNotBuilt: 'KEEL_UI_NOT_BUILT',
   internal: 'KEEL_INTERNAL',
 } as const;
 
