@@ -60,9 +60,11 @@ export function registerUiRoutes(
       .send(html);
   };
 
-  app.get('/', (_request, reply) => reply.redirect('/ui/', 302));
-  app.get('/ui', (_request, reply) => sendIndex(reply));
-  app.get('/ui/*', async (request, reply) => {
+  // The dashboard is not part of the API: left out of /openapi.json.
+  const hidden = { schema: { hide: true } };
+  app.get('/', hidden, (_request, reply) => reply.redirect('/ui/', 302));
+  app.get('/ui', hidden, (_request, reply) => sendIndex(reply));
+  app.get('/ui/*', hidden, async (request, reply) => {
     const rest = (request.params as { '*': string })['*'];
     if (!rest.startsWith('assets/')) return sendIndex(reply);
     const name = rest.slice('assets/'.length);
