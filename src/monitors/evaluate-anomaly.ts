@@ -1,5 +1,10 @@
 // Anomaly monitor decision: a robust median/MAD baseline over caller-selected seasonal history.
-import { monitorEvaluation, type MonitorEvaluation, type MonitorStatus } from './monitor-state.js';
+import {
+  monitorEvaluation,
+  readableNumber,
+  type MonitorEvaluation,
+  type MonitorStatus,
+} from './monitor-state.js';
 
 /**
  * Makes the MAD a consistent estimator of the standard deviation for normally distributed
@@ -107,7 +112,7 @@ export function evaluateAnomaly(options: EvaluateAnomalyOptions): AnomalyEvaluat
         ? score < -definition.deviations
         : Math.abs(score) > definition.deviations;
   const comparison = anomalous ? 'more than' : 'within';
-  const reason = `${value} is ${Math.abs(score).toFixed(2)} spreads ${score >= 0 ? 'above' : 'below'} median ${center} (spread ${spread}; ${comparison} ${definition.deviations}, direction ${definition.direction})`;
+  const reason = `${readableNumber(value)} is ${Math.abs(score).toFixed(2)} spreads ${score >= 0 ? 'above' : 'below'} median ${readableNumber(center)} (spread ${readableNumber(spread)}; ${comparison} ${definition.deviations}, direction ${definition.direction})`;
   return {
     ...monitorEvaluation({ status: anomalous ? 'ALERT' : 'OK', value, previousStatus: previous, reason }),
     median: center,

@@ -1,6 +1,7 @@
 // Threshold monitor decision: warn/critical levels with recovery hysteresis and a no-data policy.
 import {
   monitorEvaluation,
+  readableNumber,
   statusForNoData,
   type MonitorEvaluation,
   type MonitorStatus,
@@ -87,22 +88,22 @@ export function evaluateThreshold(options: EvaluateThresholdOptions): MonitorEva
   let reason: string;
   if (reaches(definition.critical)) {
     status = 'ALERT';
-    reason = `${value} ${reachedSymbol} critical ${definition.critical}`;
+    reason = `${readableNumber(value)} ${reachedSymbol} critical ${definition.critical}`;
   } else if (previous === 'ALERT' && reaches(recoveryCritical)) {
     status = 'ALERT';
-    reason = `${value} has not recovered past recoveryCritical ${recoveryCritical}`;
+    reason = `${readableNumber(value)} has not recovered past recoveryCritical ${recoveryCritical}`;
   } else if (warn !== undefined && reaches(warn)) {
     status = 'WARN';
-    reason = `${value} ${reachedSymbol} warn ${warn}`;
+    reason = `${readableNumber(value)} ${reachedSymbol} warn ${warn}`;
   } else if (recoveryWarn !== undefined && wasWarnOrAlert && reaches(recoveryWarn)) {
     status = 'WARN';
-    reason = `${value} has not recovered past recoveryWarn ${recoveryWarn}`;
+    reason = `${readableNumber(value)} has not recovered past recoveryWarn ${recoveryWarn}`;
   } else {
     status = 'OK';
     reason =
       warn === undefined
-        ? `${value} ${shortOfSymbol} critical ${definition.critical}`
-        : `${value} ${shortOfSymbol} warn ${warn}`;
+        ? `${readableNumber(value)} ${shortOfSymbol} critical ${definition.critical}`
+        : `${readableNumber(value)} ${shortOfSymbol} warn ${warn}`;
     if (wasWarnOrAlert) reason = `recovered: ${reason}`;
   }
   return monitorEvaluation({ status, value, previousStatus: previous, reason });

@@ -45,3 +45,11 @@ export function monitorEvaluation(options: {
 }): MonitorEvaluation {
   return { ...options, changed: options.status !== options.previousStatus };
 }
+
+/**
+ * A value as reasons show it: whole numbers as they are, others to 4 significant digits.
+ * @example readableNumber(0.38461538461538464) // '0.3846'
+ */
+export function readableNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
