@@ -88,7 +88,7 @@ const PANELS: PanelSpec[] = [
   },
   {
     title: 'Time to first token',
-    description: 'Successful streams: arrival to the first content byte, by provider type.',
+    description: 'Successful streams: arrival to the first content byte, p95 and p99.',
     unit: 's',
     queries: quantiles('gen_ai_server_time_to_first_token_seconds', '').slice(1),
   },
