@@ -7,6 +7,7 @@ import { redactRedisUrl } from '../state/redact-redis-url.js';
 import { createKeel } from '../compose/create-keel.js';
 import { statsCommand } from './stats-command.js';
 import { keysCommand, keysUsage } from './keys-command.js';
+import { exportCommand, exportUsage } from './export-command.js';
 
 const usage = `Usage:
   keel start [--config FILE] [--port N] [--host ADDRESS]
@@ -18,6 +19,7 @@ const usage = `Usage:
       Requests, success rate, tokens, cost and latency per provider, and breaker states: from a
       running Keel (default http://127.0.0.1:8080; KEEL_ADMIN_TOKEN is sent if set) or a store file.
 ${keysUsage}
+${exportUsage}
   keel --version | --help`;
 
 function version(): string {
@@ -134,6 +136,17 @@ async function main(argv: string[]): Promise<void> {
       } catch (error) {
         // Argument mistakes (ERR_PARSE_ARGS_*) get the usage below; the rest is a message, not a stack.
         if (error instanceof Error && !('code' in error)) fail(`keel keys: ${error.message}`);
+        throw error;
+      }
+      process.stdout.write(output);
+      return;
+    }
+    case 'export': {
+      let output: string;
+      try {
+        output = await exportCommand(rest);
+      } catch (error) {
+        if (error instanceof Error && !('code' in error)) fail(`keel export: ${error.message}`);
         throw error;
       }
       process.stdout.write(output);
