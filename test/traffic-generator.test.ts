@@ -1,6 +1,8 @@
 // The traffic generator against a real Keel with mock providers: its summary agrees with /api/stats.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StatsResult } from '../src/store/store.js';
+import { trafficCommand } from '../src/cli/traffic-command.js';
+import type { TrafficSummary } from '../src/traffic/summarize-traffic.js';
 import { runTraffic } from '../src/traffic/run-traffic.js';
 import { parseTrafficOptions } from '../src/traffic/traffic-options.js';
 import { startKeel, type KeelHarness } from './support/keel-harness.js';
@@ -66,5 +68,33 @@ describe('keel traffic against a running Keel', () => {
       inputTokens: summary.tokens.input,
       outputTokens: summary.tokens.output,
     });
+  });
+
+  it('prints the summary as JSON with --json, and rewrites the progress line in place on a TTY', async () => {
+    harness = await startKeel({
+      providers: [{ id: 'sim', type: 'mock', latencyMs: { p50: 2, p99: 10 }, seed: 3 }],
+      models: [{ name: 'chat', strategy: 'fallback', targets: [{ provider: 'sim', model: 'gpt-4o-mini' }] }],
+    });
+    const args = ['--target', harness.url, '--profile', 'normal', '--rps', '10', '--duration', '1s'];
+    const written: string[] = [];
+    const output = await trafficCommand([...args, '--model', 'chat', '--json'], {
+      progress: { write: (text) => written.push(text), isTTY: true },
+      env: {},
+    });
+    const summary = JSON.parse(output) as TrafficSummary;
+    expect(summary.requests).toBe(10);
+    expect(summary.ok).toBe(10);
+    const erase = '\r\u001b[2K';
+    expect(written.at(-2)?.startsWith(erase)).toBe(true);
+    expect(written.at(-2)?.slice(erase.length)).toMatch(/^\[#+\] .*sent 10 in flight 0 ok 10 errors 0$/);
+    expect(written.at(-1)).toBe('\n');
+
+    const plain: string[] = [];
+    const text = await trafficCommand([...args, '--model', 'no-such-alias'], {
+      progress: { write: (line) => plain.push(line) },
+      env: {},
+    });
+    expect(text).toContain('Errors:       KEEL_UNKNOWN_MODEL: 10');
+    expect(plain.every((line) => line.endsWith('\n') && !line.includes('\r'))).toBe(true);
   });
 });

@@ -18,6 +18,9 @@ export interface TrafficProgress {
 /** A request gets this long for its whole answer before it counts as `KEEL_TRAFFIC_TIMEOUT`. */
 const requestTimeoutMs = 60_000; // 60 s
 
+/** How far past its duration a run that fell behind may still send planned requests. */
+const lateAllowanceMs = 5_000; // 5 s
+
 interface Usage {
   prompt_tokens?: number;
   completion_tokens?: number;
@@ -175,7 +178,9 @@ export async function runTraffic(options: {
       if (aborted()) break;
       const waitMs = startedAtMs + planned.atMs - clock.now();
       if (waitMs > 0) await clock.sleep(waitMs, options.signal).catch(() => undefined);
-      if (aborted() || clock.now() - startedAtMs >= traffic.durationMs) break;
+      // A planned send that is late (timers lag on a loaded machine) still goes, unless the run is
+      // so far behind that it would overrun its duration by more than the allowance.
+      if (aborted() || clock.now() - startedAtMs >= traffic.durationMs + lateAllowanceMs) break;
       while (inFlight.size >= traffic.concurrency) await Promise.race(inFlight);
       sent++;
       const call: Promise<void> = sendOne({ planned, url, dispatcher, clock, apiKey: traffic.apiKey }).then(
@@ -187,6 +192,9 @@ export async function runTraffic(options: {
       );
       inFlight.add(call);
     }
+    // The run lasts its duration: the last planned send is before the end, not at it.
+    const restMs = startedAtMs + traffic.durationMs - clock.now();
+    if (!aborted() && restMs > 0) await clock.sleep(restMs, options.signal).catch(() => undefined);
     await Promise.all(inFlight);
   } finally {
     clearInterval(ticker);
