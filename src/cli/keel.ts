@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys.
+// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys, send traffic.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ConfigError, demoConfig, loadConfigFile, validateConfig, type KeelConfig } from '../config/index.js';
@@ -8,6 +8,8 @@ import { createKeel } from '../compose/create-keel.js';
 import { statsCommand } from './stats-command.js';
 import { keysCommand, keysUsage } from './keys-command.js';
 import { exportCommand, exportUsage } from './export-command.js';
+import { trafficCommand, trafficUsage } from './traffic-command.js';
+import { TrafficOptionError } from '../traffic/traffic-options.js';
 
 const usage = `Usage:
   keel start [--config FILE] [--port N] [--host ADDRESS]
@@ -20,6 +22,7 @@ const usage = `Usage:
       running Keel (default http://127.0.0.1:8080; KEEL_ADMIN_TOKEN is sent if set) or a store file.
 ${keysUsage}
 ${exportUsage}
+${trafficUsage}
   keel --version | --help`;
 
 function version(): string {
@@ -152,6 +155,15 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(output);
       return;
     }
+    case 'traffic': {
+      const controller = new AbortController();
+      // Ctrl-C stops sending; the requests in flight finish and the summary still prints.
+      process.once('SIGINT', () => controller.abort());
+      process.stdout.write(
+        await trafficCommand(rest, { progress: process.stderr, env: process.env, signal: controller.signal }),
+      );
+      return;
+    }
     case '--version':
     case '-v':
       process.stdout.write(`${version()}\n`);
@@ -169,6 +181,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) fail(`keel: ${error.message}`);
+  if (error instanceof TrafficOptionError) fail(`keel traffic: ${error.message} (${error.code})`);
   if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
     fail(`keel: ${error.message}\n\n${usage}`);
   }
