@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys.
+// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys, inject chaos.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ConfigError, demoConfig, loadConfigFile, validateConfig, type KeelConfig } from '../config/index.js';
@@ -7,6 +7,7 @@ import { redactRedisUrl } from '../state/redact-redis-url.js';
 import { createKeel } from '../compose/create-keel.js';
 import { statsCommand } from './stats-command.js';
 import { keysCommand, keysUsage } from './keys-command.js';
+import { chaosCommand, chaosUsage } from './chaos-command.js';
 
 const usage = `Usage:
   keel start [--config FILE] [--port N] [--host ADDRESS]
@@ -18,6 +19,7 @@ const usage = `Usage:
       Requests, success rate, tokens, cost and latency per provider, and breaker states: from a
       running Keel (default http://127.0.0.1:8080; KEEL_ADMIN_TOKEN is sent if set) or a store file.
 ${keysUsage}
+${chaosUsage}
   keel --version | --help`;
 
 function version(): string {
@@ -134,6 +136,17 @@ async function main(argv: string[]): Promise<void> {
       } catch (error) {
         // Argument mistakes (ERR_PARSE_ARGS_*) get the usage below; the rest is a message, not a stack.
         if (error instanceof Error && !('code' in error)) fail(`keel keys: ${error.message}`);
+        throw error;
+      }
+      process.stdout.write(output);
+      return;
+    }
+    case 'chaos': {
+      let output: string;
+      try {
+        output = await chaosCommand(rest);
+      } catch (error) {
+        if (error instanceof Error && !('code' in error)) fail(`keel chaos: ${error.message}`);
         throw error;
       }
       process.stdout.write(output);
