@@ -254,6 +254,22 @@ describe('the dashboard in a browser', () => {
     expect(after.targets.find((entry) => entry.target === target)?.status).toBe('closed');
   });
 
+  it('lists a chaos injection on the Providers page and clears it from there', async () => {
+    await api('/api/chaos/inject', {
+      method: 'POST',
+      body: JSON.stringify({ target: 'primary', latencyMs: 3000, errorRate: 0.5, forMs: 300_000 }),
+    });
+    await open('/ui/providers');
+    const row = page.locator('[data-testid=chaos-table] tr', {
+      has: page.locator('[data-testid="chaos-primary"]'),
+    });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('50');
+    await page.locator('[data-testid="chaos-clear-primary"]').click();
+    await page.locator('[data-testid="chaos-primary"]').waitFor({ state: 'detached' });
+    expect((await api<{ injections: unknown[] }>('/api/chaos')).injections).toEqual([]);
+  });
+
   it('shows monitors with their state, a detail chart, and mutes one', async () => {
     await open('/ui/monitors');
     expect(await page.locator('[data-testid=monitor-status-error-rate]').textContent()).toContain('ALERT');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys, send traffic.
+// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys, send traffic, inject chaos, export.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ConfigError, demoConfig, loadConfigFile, validateConfig, type KeelConfig } from '../config/index.js';
@@ -10,6 +10,7 @@ import { keysCommand, keysUsage } from './keys-command.js';
 import { exportCommand, exportUsage } from './export-command.js';
 import { trafficCommand, trafficUsage } from './traffic-command.js';
 import { TrafficOptionError } from '../traffic/traffic-options.js';
+import { chaosCommand, chaosUsage } from './chaos-command.js';
 
 const usage = `Usage:
   keel start [--config FILE] [--port N] [--host ADDRESS]
@@ -23,6 +24,7 @@ const usage = `Usage:
 ${keysUsage}
 ${exportUsage}
 ${trafficUsage}
+${chaosUsage}
   keel --version | --help`;
 
 function version(): string {
@@ -139,6 +141,17 @@ async function main(argv: string[]): Promise<void> {
       } catch (error) {
         // Argument mistakes (ERR_PARSE_ARGS_*) get the usage below; the rest is a message, not a stack.
         if (error instanceof Error && !('code' in error)) fail(`keel keys: ${error.message}`);
+        throw error;
+      }
+      process.stdout.write(output);
+      return;
+    }
+    case 'chaos': {
+      let output: string;
+      try {
+        output = await chaosCommand(rest);
+      } catch (error) {
+        if (error instanceof Error && !('code' in error)) fail(`keel chaos: ${error.message}`);
         throw error;
       }
       process.stdout.write(output);

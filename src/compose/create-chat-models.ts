@@ -6,6 +6,8 @@ import { GeminiChatModel } from '../providers/gemini/gemini-chat-model.js';
 import { createHuggingFaceChatModel } from '../providers/huggingface/create-huggingface-chat-model.js';
 import { MockChatModel } from '../providers/mock/mock-chat-model.js';
 import { OpenAIChatModel } from '../providers/openai/openai-chat-model.js';
+import type { ChaosRegistry } from '../chaos/chaos-registry.js';
+import { withChaos } from '../chaos/with-chaos.js';
 import type { ChatModel, Clock } from '../spec/index.js';
 
 /** Creates the dispatcher for one provider; tests may pass their own. */
@@ -32,6 +34,8 @@ export function createChatModels(options: {
   providers: readonly ProviderConfig[];
   clock: Clock;
   dispatcherFactory?: DispatcherFactory | undefined;
+  /** Runtime fault injection (/api/chaos): every model is wrapped to apply its target's injection. */
+  chaos?: { registry: ChaosRegistry; random: () => number } | undefined;
 }): ChatModels {
   const models = new Map<string, ChatModel>();
   const dispatchers: Dispatcher[] = [];
@@ -91,6 +95,15 @@ export function createChatModels(options: {
           }),
         );
         break;
+    }
+  }
+  const { chaos } = options;
+  if (chaos !== undefined) {
+    for (const [id, model] of models) {
+      models.set(
+        id,
+        withChaos({ model, registry: chaos.registry, random: chaos.random, clock: options.clock }),
+      );
     }
   }
   return {

@@ -34,6 +34,9 @@ import { registerPolicyMetrics } from '../telemetry/metrics/policy-metrics.js';
 import { createStatsdExporter, type StatsdExporter } from '../telemetry/statsd/statsd-exporter.js';
 import { ExperimentRouter } from '../policy/experiment-router.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
+import { ChaosRegistry } from '../chaos/chaos-registry.js';
+import { recordChaosOnIncidents } from '../chaos/record-chaos-on-incidents.js';
+import { createChaosRoutes } from '../http/chaos-routes.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
 import { createPolicies, type Policies } from './create-policies.js';
 import { createMetricOptions } from './create-metric-options.js';
@@ -83,6 +86,8 @@ export interface Keel {
   /** The StatsD/DogStatsD exporter, when enabled. */
   statsd: StatsdExporter | undefined;
   breakers: BreakerRegistry;
+  /** Runtime fault injection per provider target (/api/chaos, `keel chaos`). */
+  chaos: ChaosRegistry;
   /** Shares breaker open/closed decisions with the other replicas (state.shareBreakers). */
   breakerSync: SharedBreakerSync | undefined;
   server: EdgeServer;
@@ -163,10 +168,12 @@ export function createKeel(options: KeelOptions): Keel {
     onTransition: (transition) => events.emit('breaker:transition', transition),
   });
   const latency = new LatencyTracker();
+  const chaos = new ChaosRegistry({ clock, onChange: (change) => events.emit('chaos:injection', change) });
   const chatModels = createChatModels({
     providers: config.providers,
     clock,
     dispatcherFactory: options.dispatcherFactory,
+    chaos: { registry: chaos, random },
   });
   const { retry } = config.reliability;
   const executor = new Executor({
@@ -238,6 +245,7 @@ export function createKeel(options: KeelOptions): Keel {
     monitorScheduler: options.monitorScheduler,
     breakers: () => gateway.breakerSnapshots(),
   });
+  recordChaosOnIncidents(events, operations.incidents);
   const qualityJudge = createQualityJudge({ config, gateway, events, db: operations.db, clock, logger });
   const budgets = policies.budgets;
   const apiExtensions = [
@@ -273,6 +281,11 @@ export function createKeel(options: KeelOptions): Keel {
           }),
         ]),
     keys.routes,
+    createChaosRoutes({
+      registry: chaos,
+      providerIds: config.providers.map((provider) => provider.id),
+      now: () => clock.now(),
+    }),
   ];
   const server = buildServer({
     config,
@@ -316,6 +329,7 @@ export function createKeel(options: KeelOptions): Keel {
     registerMetricsRoute(server.app, { registry: metrics.registry });
   }
   let closing: Promise<{ drained: boolean }> | undefined;
+  let stopChaosSweep: (() => void) | undefined;
 
   return {
     config,
@@ -330,6 +344,7 @@ export function createKeel(options: KeelOptions): Keel {
     metrics,
     statsd,
     breakers,
+    chaos,
     breakerSync,
     server,
     logger,
@@ -337,6 +352,8 @@ export function createKeel(options: KeelOptions): Keel {
       await keys.start();
       breakerSync?.start();
       operations.start();
+      // Expired injections end (and reach the incident timelines) even while no call reads them.
+      stopChaosSweep ??= timerScheduler.every(1000, () => chaos.sweep());
       await server.app.listen({
         port: listenOptions.port ?? config.server.port,
         host: listenOptions.host ?? config.server.host,
@@ -348,6 +365,7 @@ export function createKeel(options: KeelOptions): Keel {
     close: (graceMs = config.server.shutdownGraceMs) => {
       closing ??= (async () => {
         server.startClosing();
+        stopChaosSweep?.();
         const closed = server.app.close();
         const drained = await server.inFlight.drain(graceMs);
         if (!drained) {

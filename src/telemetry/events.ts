@@ -1,6 +1,7 @@
 // The typed events the request path emits; metrics, logs, traces and the store subscribe to them.
 import type { ChatRequest, FinishReason, Usage } from '../spec/index.js';
 import type { BreakerTransition } from '../reliability/breaker-registry.js';
+import type { ChaosChange } from '../chaos/chaos-registry.js';
 
 /** Who asked, and under which experiment: carried from request headers into telemetry (seed 001). */
 export interface RequestMetadata {
@@ -168,6 +169,9 @@ export interface LimitHitEvent {
   atMs: number;
 }
 
+/** A chaos injection started or ended (cleared, expired or replaced); see docs/operations.md#chaos. */
+export type ChaosInjectionEvent = ChaosChange;
+
 export interface KeelEvents {
   'request:start': RequestStartEvent;
   'attempt:end': AttemptEndEvent;
@@ -176,4 +180,5 @@ export interface KeelEvents {
   'cache:lookup': CacheLookupEvent;
   'budget:threshold': BudgetThresholdEvent;
   'limit:hit': LimitHitEvent;
+  'chaos:injection': ChaosInjectionEvent;
 }

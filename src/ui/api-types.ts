@@ -38,6 +38,19 @@ export interface Breaker {
   openedAt?: string;
 }
 
+/** A fault injection in force (`GET /api/chaos`). */
+export interface ChaosInjection {
+  id: string;
+  target: string;
+  latencyMs?: number;
+  errorRate?: number;
+  errorKind?: string;
+  outage?: boolean;
+  cutRate?: number;
+  startedAt: string;
+  expiresAt: string;
+}
+
 /** `GET /api/stats`. */
 export interface StatsAnswer {
   fromMs: number;

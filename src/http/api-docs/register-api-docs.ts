@@ -6,6 +6,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import type { RouteConfig } from '../../config/index.js';
+import { chaosOperations } from './chaos-operations.js';
 import { controlOperations } from './control-operations.js';
 import { gatewayOperations, promptRouteOperation } from './gateway-operations.js';
 import { monitoringOperations } from './monitoring-operations.js';
@@ -21,6 +22,7 @@ export const keelOperations: OperationCatalog = {
   ...gatewayOperations,
   ...controlOperations,
   ...monitoringOperations,
+  ...chaosOperations,
 };
 
 const redocPage = `<!doctype html>
@@ -88,6 +90,7 @@ export function registerApiDocs(
           description: 'Health score, recommendations, attribution, ROI and cost forecast.',
         },
         { name: 'notifications', description: 'The webhook notification outbox.' },
+        { name: 'chaos', description: 'Fault injection per provider target, expiring by itself.' },
       ],
       components: {
         securitySchemes: {

@@ -11,7 +11,8 @@ import {
   type Usage,
 } from '../../spec/index.js';
 import { textOf } from '../shared/messages.js';
-import { mapHttpError, mapNetworkError, streamInterrupted } from '../shared/upstream-errors.js';
+import { streamInterrupted } from '../shared/upstream-errors.js';
+import { simulateFailure } from './simulate-failure.js';
 import { createSeededRandom, logNormalMs, type Random } from './seeded-random.js';
 
 export type MockOutcome = 'ok' | '429' | '500' | '503' | 'timeout' | 'reset' | 'cut';
@@ -140,30 +141,13 @@ export class MockChatModel implements ChatModel {
   }
 
   async #failIfPlanned(outcome: MockOutcome, signal: AbortSignal): Promise<void> {
-    const providerId = this.providerId;
-    const simulated = (status: number, message: string, headers: Record<string, string> = {}) =>
-      mapHttpError({ providerId, status, headers, bodyText: JSON.stringify({ error: { message } }) });
-    switch (outcome) {
-      case 'ok':
-      case 'cut':
-        return;
-      case '429':
-        throw simulated(429, 'simulated rate limit', {
-          'retry-after-ms': String(this.#settings.retryAfterMs),
-        });
-      case '500':
-        throw simulated(500, 'simulated internal server error');
-      case '503':
-        throw simulated(503, 'simulated service unavailable');
-      case 'reset':
-        throw mapNetworkError(providerId, Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-      case 'timeout':
-        // Never answers: only the caller's deadline ends the wait.
-        await new Promise<never>((_resolve, reject) => {
-          if (signal.aborted) reject(signal.reason as Error);
-          signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
-        });
-    }
+    if (outcome === 'ok' || outcome === 'cut') return;
+    await simulateFailure({
+      providerId: this.providerId,
+      kind: outcome,
+      retryAfterMs: this.#settings.retryAfterMs,
+      signal,
+    });
   }
 }
 

@@ -1,8 +1,8 @@
-// Providers: each target's breaker with its provider's latency, errors and failovers; trip and reset by hand.
-import type { Breaker, StatsAnswer, StatsGroup } from '../api-types.js';
+// Providers: each target's breaker with its provider's latency, errors and failovers; trip and reset by hand; chaos in force.
+import type { Breaker, ChaosInjection, StatsAnswer, StatsGroup } from '../api-types.js';
 import { timeChart } from '../charts.js';
 import { card, h, pill, table } from '../dom.js';
-import { formatCount, formatMs, formatPercent } from '../format.js';
+import { formatCount, formatMs, formatPercent, formatTime } from '../format.js';
 import type { Page, PageContext } from '../page-context.js';
 import { readSeries, windowQuery, windowRangeMs } from './page-helpers.js';
 
@@ -35,14 +35,63 @@ function breakerButton(context: PageContext, breaker: Breaker, action: 'trip' | 
   return button;
 }
 
+function describeFaults(injection: ChaosInjection): string {
+  const faults: string[] = [];
+  if (injection.outage === true) faults.push(`outage (${injection.errorKind ?? '503'})`);
+  if (injection.errorRate !== undefined && injection.errorRate > 0) {
+    faults.push(`${formatPercent(injection.errorRate)} errors (${injection.errorKind ?? '500'})`);
+  }
+  if (injection.latencyMs !== undefined && injection.latencyMs > 0)
+    faults.push(`+${formatMs(injection.latencyMs)}`);
+  if (injection.cutRate !== undefined && injection.cutRate > 0)
+    faults.push(`${formatPercent(injection.cutRate)} cut`);
+  return faults.join(', ');
+}
+
+function clearButton(context: PageContext, injection: ChaosInjection) {
+  const button = h('button', { type: 'button', 'data-testid': `chaos-clear-${injection.target}` }, 'Clear');
+  button.addEventListener('click', () => {
+    if (!window.confirm(`End the chaos injection on ${injection.target}?`)) return;
+    button.disabled = true;
+    void context.api
+      .send('POST', '/api/chaos/clear', { target: injection.target })
+      .then(() => context.refresh())
+      .catch((error: unknown) => {
+        button.disabled = false;
+        window.alert(String(error));
+      });
+  });
+  return button;
+}
+
+/** The fault injections in force (keel chaos inject), with a Clear button each. */
+function chaosCard(context: PageContext, injections: readonly ChaosInjection[]) {
+  return card(
+    'Chaos injections',
+    h('p', { class: 'muted' }, 'Faults injected with keel chaos inject; each ends by itself at its expiry.'),
+    table(
+      ['Target', 'Faults', 'Since', 'Expires', ''],
+      injections.map((injection) => [
+        h('strong', { 'data-testid': `chaos-${injection.target}` }, injection.target),
+        describeFaults(injection),
+        formatTime(Date.parse(injection.startedAt)),
+        formatTime(Date.parse(injection.expiresAt)),
+        clearButton(context, injection),
+      ]),
+      { 'data-testid': 'chaos-table' },
+    ),
+  );
+}
+
 /** Breakers and per-provider figures. */
 export const providersPage: Page = {
   title: 'Providers',
   async render(context) {
-    const [stats, latency, failovers] = await Promise.all([
+    const [stats, latency, failovers, chaos] = await Promise.all([
       context.api.get<StatsAnswer>('/api/stats', { ...windowQuery(context), group_by: 'provider' }),
       readSeries({ ...context, groupBy: 'provider' }, { metric: 'latency_p95' }),
       readSeries({ ...context, groupBy: 'provider' }, { metric: 'failovers' }),
+      context.api.get<{ injections: ChaosInjection[] }>('/api/chaos'),
     ]);
     const byProvider = new Map<string, StatsGroup>(
       stats.groups.map((group) => [group.key.provider ?? '', group]),
@@ -98,6 +147,7 @@ export const providersPage: Page = {
           { 'data-testid': 'providers-table' },
         ),
       ),
+      chaosCard(context, chaos.injections),
       h(
         'div',
         { class: 'grid two' },
