@@ -1,4 +1,5 @@
 // `keel chaos`: inject, list and clear runtime fault injections on a running Keel (/api/chaos).
+import { controlApiClient } from './control-api-client.js';
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../http/stats-routes.js';
 
@@ -65,22 +66,7 @@ export async function chaosCommand(args: string[], fetchImpl: typeof fetch = fet
     },
     strict: true,
   });
-  const base = (values.url ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
-  const token = process.env.KEEL_ADMIN_TOKEN;
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const headers: Record<string, string> = {};
-    if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetchImpl(`${base}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const answer = (await response.json()) as T & { error?: { message: string } };
-    if (!response.ok)
-      throw new Error(`${base} answered ${response.status}: ${answer.error?.message ?? 'no message'}`);
-    return answer;
-  };
+  const call = controlApiClient({ url: values.url ?? 'http://127.0.0.1:8080', fetchImpl });
   switch (action) {
     case 'list':
       return formatInjections((await call<{ injections: WireInjection[] }>('GET', '/api/chaos')).injections);

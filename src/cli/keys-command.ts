@@ -1,4 +1,5 @@
 // `keel keys`: create, list and revoke gateway keys, on a running Keel (/api/keys) or on its key file.
+import { controlApiClient } from './control-api-client.js';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { newKeySchema } from '../config/keys-schema.js';
@@ -52,22 +53,7 @@ function fileBackend(path: string, mustExist: boolean): KeysBackend {
 }
 
 function urlBackend(url: string, fetchImpl: typeof fetch): KeysBackend {
-  const base = url.replace(/\/+$/, '');
-  const token = process.env.KEEL_ADMIN_TOKEN;
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const headers: Record<string, string> = {};
-    if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetchImpl(`${base}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const answer = (await response.json()) as T & { error?: { message: string } };
-    if (!response.ok)
-      throw new Error(`${base} answered ${response.status}: ${answer.error?.message ?? 'no message'}`);
-    return answer;
-  };
+  const call = controlApiClient({ url, fetchImpl });
   return {
     create: async (key) => {
       const { secret, ...record } = await call<KeyRecord & { secret: string }>('POST', '/api/keys', key);
