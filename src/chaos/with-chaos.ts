@@ -2,7 +2,7 @@
 import { simulateFailure } from '../providers/mock/simulate-failure.js';
 import { streamInterrupted } from '../providers/shared/upstream-errors.js';
 import type { CallOptions, ChatModel, ChatRequest, ChatResult, Clock, StreamPart } from '../spec/index.js';
-import type { ChaosDecision } from './chaos-injection.js';
+import type { ChaosDecision, ChaosInjection } from './chaos-injection.js';
 import type { ChaosRegistry } from './chaos-registry.js';
 import { decideChaos } from './decide-chaos.js';
 
@@ -29,10 +29,9 @@ export function withChaos(options: WithChaosOptions): ChatModel {
   const label = (id: string) => `chaos injection ${id}:`;
 
   const prepare = async (
+    injection: ChaosInjection,
     callOptions: CallOptions,
-  ): Promise<{ decision: ChaosDecision; id: string } | undefined> => {
-    const injection = registry.find(model.providerId, callOptions.modelId);
-    if (injection === undefined) return undefined;
+  ): Promise<{ decision: ChaosDecision; id: string }> => {
     const decision = decideChaos(injection, random);
     if (decision.delayMs > 0) await clock.sleep(decision.delayMs, callOptions.signal);
     if (decision.fail !== undefined) {
@@ -50,33 +49,54 @@ export function withChaos(options: WithChaosOptions): ChatModel {
   return {
     providerId: model.providerId,
     providerType: model.providerType,
-    async generate(request: ChatRequest, callOptions: CallOptions): Promise<ChatResult> {
-      const chaos = await prepare(callOptions);
-      const result = await model.generate(request, callOptions);
-      if (chaos?.decision.cutAfterParts !== undefined) {
-        // A whole answer cut half-way is, to the caller, a connection reset.
-        return simulateFailure({
-          providerId: model.providerId,
-          kind: 'reset',
-          retryAfterMs: CHAOS_RETRY_AFTER_MS,
-          signal: callOptions.signal,
-          label: label(chaos.id),
-        });
-      }
-      return result;
+    generate(request: ChatRequest, callOptions: CallOptions): Promise<ChatResult> {
+      // No injection, the usual case: the call goes straight through, without an extra await.
+      const injection = registry.find(model.providerId, callOptions.modelId);
+      if (injection === undefined) return model.generate(request, callOptions);
+      return generateWithChaos(request, callOptions, injection);
     },
-    async stream(request: ChatRequest, callOptions: CallOptions): Promise<AsyncIterable<StreamPart>> {
-      const chaos = await prepare(callOptions);
-      const parts = await model.stream(request, callOptions);
-      const cutAfterParts = chaos?.decision.cutAfterParts;
-      if (chaos === undefined || cutAfterParts === undefined) return parts;
-      return cutStream({
-        parts,
-        cutAfterParts,
-        error: () => streamInterrupted(model.providerId, `${label(chaos.id)} connection cut mid-stream`),
-      });
+    stream(request: ChatRequest, callOptions: CallOptions): Promise<AsyncIterable<StreamPart>> {
+      const injection = registry.find(model.providerId, callOptions.modelId);
+      if (injection === undefined) return model.stream(request, callOptions);
+      return streamWithChaos(request, callOptions, injection);
     },
   };
+
+  async function generateWithChaos(
+    request: ChatRequest,
+    callOptions: CallOptions,
+    injection: ChaosInjection,
+  ): Promise<ChatResult> {
+    const chaos = await prepare(injection, callOptions);
+    const result = await model.generate(request, callOptions);
+    if (chaos.decision.cutAfterParts !== undefined) {
+      // A whole answer cut half-way is, to the caller, a connection reset.
+      return simulateFailure({
+        providerId: model.providerId,
+        kind: 'reset',
+        retryAfterMs: CHAOS_RETRY_AFTER_MS,
+        signal: callOptions.signal,
+        label: label(chaos.id),
+      });
+    }
+    return result;
+  }
+
+  async function streamWithChaos(
+    request: ChatRequest,
+    callOptions: CallOptions,
+    injection: ChaosInjection,
+  ): Promise<AsyncIterable<StreamPart>> {
+    const chaos = await prepare(injection, callOptions);
+    const parts = await model.stream(request, callOptions);
+    const cutAfterParts = chaos.decision.cutAfterParts;
+    if (cutAfterParts === undefined) return parts;
+    return cutStream({
+      parts,
+      cutAfterParts,
+      error: () => streamInterrupted(model.providerId, `${label(chaos.id)} connection cut mid-stream`),
+    });
+  }
 }
 
 async function* cutStream(options: {
