@@ -4,7 +4,7 @@ import type { BudgetStatus } from '../policy/budget-policy.js';
 import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import { ErrorCodes } from '../spec/index.js';
 import type { StatsGroup, TelemetryStore } from '../store/store.js';
-import { failoversOf, qualityAverageOf } from './group-extras.js';
+import { qualityAverageOf } from './group-extras.js';
 import {
   computeHealthScore,
   type HealthComponent,
@@ -12,7 +12,7 @@ import {
   type HealthSubScore,
   type HealthTargets,
 } from './health-score.js';
-import { recordFailedOver, scanRecords } from './scan-records.js';
+import { scanRecords } from './scan-records.js';
 
 /** Error codes counted as security refusals: bad key, model not allowed, rate limited. */
 export const SECURITY_REFUSAL_CODES: readonly string[] = [
@@ -24,8 +24,6 @@ export const SECURITY_REFUSAL_CODES: readonly string[] = [
 /** The cost sub-score compares the window's spend with the same window on each of this many previous days. */
 export const HEALTH_BASELINE_DAYS = 7;
 const DAY_MS = 86_400_000;
-/** Raw records sampled for the failover rate while the store's groups carry no failover count. */
-export const HEALTH_FAILOVER_SAMPLE = 5_000;
 /** Raw records read per security refusal code. */
 export const HEALTH_REFUSAL_SCAN_CAP = 10_000;
 
@@ -85,8 +83,6 @@ function byEnvironment(groups: readonly StatsGroup[]): Map<string, StatsGroup> {
 
 interface ScopeCounts {
   refusals: number;
-  sampled: number;
-  failedOver: number;
 }
 
 /**
@@ -116,7 +112,7 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
   const countsOf = (environment: string) => {
     let entry = counts.get(environment);
     if (entry === undefined) {
-      entry = { refusals: 0, sampled: 0, failedOver: 0 };
+      entry = { refusals: 0 };
       counts.set(environment, entry);
     }
     return entry;
@@ -132,19 +128,6 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
     for (const record of scan.records) countsOf(record.environment).refusals += 1;
     if (scan.truncated)
       notes.push(`Security refusals with ${code} counted up to ${HEALTH_REFUSAL_SCAN_CAP}.`);
-  }
-  const totalGroup = total.groups[0];
-  const storeCountsFailovers = totalGroup !== undefined && failoversOf(totalGroup) !== undefined;
-  if (!storeCountsFailovers) {
-    const sample = await scanRecords({ store, fromMs, toMs, filters, maxRecords: HEALTH_FAILOVER_SAMPLE });
-    for (const record of sample.records) {
-      const entry = countsOf(record.environment);
-      entry.sampled += 1;
-      if (recordFailedOver(record)) entry.failedOver += 1;
-    }
-    if (sample.truncated) {
-      notes.push(`Failover rate estimated from the newest ${HEALTH_FAILOVER_SAMPLE} records of the window.`);
-    }
   }
   const breakerList = options.breakers?.();
   const breakers =
@@ -194,15 +177,7 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
   }): HealthInputs {
     const { group } = scope;
     const requests = group?.requests ?? 0;
-    const failovers = group === undefined ? undefined : failoversOf(group);
-    const failoverRate =
-      failovers !== undefined
-        ? requests === 0
-          ? 0
-          : failovers / requests
-        : scope.counts.sampled === 0
-          ? undefined
-          : scope.counts.failedOver / scope.counts.sampled;
+    const failoverRate = group === undefined ? undefined : requests === 0 ? 0 : group.failovers / requests;
     const costRatio = scope.baselineCostUsd > 0 ? (group?.costUsd ?? 0) / scope.baselineCostUsd : undefined;
     return {
       requests,
@@ -222,15 +197,13 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
     const result = computeHealthScore({ inputs, targets: options.targets });
     return { ...(environment === undefined ? {} : { environment }), ...result, inputs };
   };
-  const overallCounts = { refusals: 0, sampled: 0, failedOver: 0 };
+  const overallCounts = { refusals: 0 };
   for (const entry of counts.values()) {
     overallCounts.refusals += entry.refusals;
-    overallCounts.sampled += entry.sampled;
-    overallCounts.failedOver += entry.failedOver;
   }
   const overall = scored(
     inputsOf({
-      group: totalGroup,
+      group: total.groups[0],
       serverErrors: sumOver(serverErrorsByEnvironment.values(), (group) => group.requests),
       baselineCostUsd: baselineCost(undefined),
       counts: overallCounts,

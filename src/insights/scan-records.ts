@@ -1,5 +1,7 @@
 // Bounded scans of raw request records: page through the store up to a cap, newest first.
 import type { RequestFilters, TelemetryStore } from '../store/store.js';
+import { failoverPathFailedOver } from '../telemetry/metrics/metric-labels.js';
+export { pathTarget } from '../telemetry/metrics/metric-labels.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
 
 /** Default cap on raw records one insight reads per scan. */
@@ -43,16 +45,7 @@ export async function scanRecords(options: ScanRecordsOptions): Promise<ScannedR
   return { records, truncated: cursor !== undefined };
 }
 
-/** The target of a failover path entry: "primary/gpt-4o:error" -> "primary/gpt-4o". */
-export function pathTarget(entry: string): string {
-  const colon = entry.lastIndexOf(':');
-  return colon === -1 ? entry : entry.slice(0, colon);
-}
-
-/** True when the request went to more than one target (as metric-labels' failedOver, on a stored path). */
+/** True when the request went to more than one target (metric-labels' check, on a stored path). */
 export function recordFailedOver(record: Pick<RequestRecord, 'failoverPath'>): boolean {
-  const first = record.failoverPath[0];
-  if (first === undefined) return false;
-  const firstTarget = pathTarget(first);
-  return record.failoverPath.some((entry) => pathTarget(entry) !== firstTarget);
+  return failoverPathFailedOver(record.failoverPath);
 }

@@ -57,7 +57,8 @@ export function failoverPathFailedOver(failoverPath: readonly string[]): boolean
   return false;
 }
 
-function pathTarget(entry: string): string {
+/** The target of a failoverPath entry ("provider/model:outcome"): everything before the last colon. */
+export function pathTarget(entry: string): string {
   const colon = entry.lastIndexOf(':');
   return colon < 0 ? entry : entry.slice(0, colon);
 }
