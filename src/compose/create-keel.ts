@@ -22,10 +22,6 @@ import {
 import { EventBus } from '../telemetry/event-bus.js';
 import { subscribeRequestLogger } from '../telemetry/request-logger.js';
 import { registerMetricsRoute } from '../http/metrics-route.js';
-import { createBudgetRoutes } from '../http/budget-routes.js';
-import { createStatsRoutes } from '../http/stats-routes.js';
-import { createExperimentRoutes } from '../http/experiment-routes.js';
-import { createInsightsRoutes } from '../http/insights-routes.js';
 import { createHealthScoreCompute, registerHealthScoreMetrics } from '../insights/health-score-metrics.js';
 import { createPrometheusMetrics, type PrometheusMetrics } from '../telemetry/metrics/prometheus-metrics.js';
 import { registerPipelineMetrics } from '../telemetry/metrics/pipeline-metrics.js';
@@ -36,7 +32,6 @@ import { ExperimentRouter } from '../policy/experiment-router.js';
 import type { RequestPolicy } from '../policy/request-policy.js';
 import { ChaosRegistry } from '../chaos/chaos-registry.js';
 import { recordChaosOnIncidents } from '../chaos/record-chaos-on-incidents.js';
-import { createChaosRoutes } from '../http/chaos-routes.js';
 import { createChatModels, type DispatcherFactory } from './create-chat-models.js';
 import { createPolicies, type Policies } from './create-policies.js';
 import { createMetricOptions } from './create-metric-options.js';
@@ -46,6 +41,7 @@ import { createTracing, type Tracing } from './create-tracing.js';
 import { createKeys, type Keys } from './create-keys.js';
 import type { KeyStore } from '../keys/key-store.js';
 import { createOperations, type Operations } from './create-operations.js';
+import { createApiRoutes } from './create-api-routes.js';
 import { createQualityJudge, type QualityJudgeParts } from '../quality/judge/create-quality-judge.js';
 
 export interface KeelOptions {
@@ -62,6 +58,8 @@ export interface KeelOptions {
   keyStore?: KeyStore | undefined;
   /** Runs the monitor ticks; default: timers every monitors.evaluationIntervalMs. */
   monitorScheduler?: Scheduler | undefined;
+  /** Runs the probe cycles; default: timers every probes.intervalMs. */
+  probeScheduler?: Scheduler | undefined;
   /** The built dashboard served at /ui; default: dist/ui of this package. */
   uiDirectory?: string | undefined;
 }
@@ -243,50 +241,21 @@ export function createKeel(options: KeelOptions): Keel {
     clock,
     logger,
     monitorScheduler: options.monitorScheduler,
+    probeScheduler: options.probeScheduler,
     breakers: () => gateway.breakerSnapshots(),
   });
   recordChaosOnIncidents(events, operations.incidents);
   const qualityJudge = createQualityJudge({ config, gateway, events, db: operations.db, clock, logger });
   const budgets = policies.budgets;
-  const apiExtensions = [
-    ...operations.routes,
-    ...(qualityJudge === undefined ? [] : [qualityJudge.routes]),
-    ...(budgets === undefined
-      ? []
-      : [createBudgetRoutes({ status: (nowMs) => budgets.status(nowMs), now: () => clock.now() })]),
-    ...(telemetry.store === undefined
-      ? []
-      : [
-          createStatsRoutes({
-            store: telemetry.store,
-            beforeRead: () => telemetry.flush(),
-            breakers: () => gateway.breakerSnapshots(),
-            now: () => clock.now(),
-          }),
-          createExperimentRoutes({
-            store: telemetry.store,
-            experiments: config.experiments,
-            beforeRead: () => telemetry.flush(),
-            now: () => clock.now(),
-          }),
-          createInsightsRoutes({
-            store: telemetry.store,
-            beforeRead: () => telemetry.flush(),
-            now: () => clock.now(),
-            budgets: budgets === undefined ? undefined : (nowMs) => budgets.status(nowMs),
-            breakers: () => gateway.breakerSnapshots(),
-            recommendationThresholds: {
-              reservedOutputTokens: config.budgets?.defaultMaxOutputTokens ?? 4096,
-            },
-          }),
-        ]),
-    keys.routes,
-    createChaosRoutes({
-      registry: chaos,
-      providerIds: config.providers.map((provider) => provider.id),
-      now: () => clock.now(),
-    }),
-  ];
+  const apiExtensions = createApiRoutes({
+    config,
+    clock,
+    gateway,
+    telemetry,
+    budgets,
+    chaos,
+    extra: [...operations.routes, ...(qualityJudge === undefined ? [] : [qualityJudge.routes]), keys.routes],
+  });
   const server = buildServer({
     config,
     gateway,
@@ -360,6 +329,10 @@ export function createKeel(options: KeelOptions): Keel {
       });
       const address = server.app.server.address() as AddressInfo;
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      // Simple-mode probes call this Keel; a wildcard address is reached on loopback.
+      const loopback = address.family === 'IPv6' ? '[::1]' : '127.0.0.1';
+      const wildcard = address.address === '0.0.0.0' || address.address === '::';
+      operations.probes.start(`http://${wildcard ? loopback : host}:${address.port}`);
       return `http://${host}:${address.port}`;
     },
     close: (graceMs = config.server.shutdownGraceMs) => {

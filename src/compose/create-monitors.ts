@@ -33,6 +33,7 @@ export function createMonitors(options: {
   afterTick?: MonitorSchedulerOptions['afterTick'];
   notifier?: MonitorSchedulerOptions['notifier'];
   breakers?: MonitorSchedulerOptions['breakers'];
+  probes?: MonitorSchedulerOptions['probes'];
 }): Monitors | undefined {
   const { config, telemetry, clock, logger } = options;
   const store = telemetry.store;
@@ -65,6 +66,7 @@ export function createMonitors(options: {
     afterTick: options.afterTick,
     notifier: options.notifier,
     breakers: options.breakers,
+    probes: options.probes,
     historyRetentionMs: settings.historyRetentionMs,
     onError: (error, monitorId) => {
       const nowMs = clock.now();

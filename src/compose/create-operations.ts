@@ -16,6 +16,7 @@ import { timerScheduler, type Clock, type Scheduler } from '../spec/index.js';
 import type { EventBus } from '../telemetry/event-bus.js';
 import { registerMonitorMetrics } from '../telemetry/metrics/monitor-metrics.js';
 import { createMonitors, type Monitors } from './create-monitors.js';
+import { createProbes, type Probes } from './create-probes.js';
 import type { Telemetry } from './create-telemetry.js';
 
 /** Monitors, incidents and notifications, sharing one ops database. */
@@ -25,10 +26,12 @@ export interface Operations {
   incidents: IncidentService;
   /** Undefined when the telemetry store is off: monitors read nothing else. */
   monitors: Monitors | undefined;
+  /** Synthetic probes (probes.enabled); their store and API exist either way. */
+  probes: Probes;
   /** /api routes to mount behind the admin guard. */
   routes: FastifyPluginAsync[];
   registerMetrics(registry: Registry): void;
-  /** Starts delivering notifications and ticking monitors. */
+  /** Starts delivering notifications and ticking monitors (probes start once Keel listens: probes.start). */
   start(): void;
   /** Stops ticking and delivering (in-flight deliveries finish or stay pending), then closes the database. */
   close(): Promise<void>;
@@ -43,6 +46,8 @@ export function createOperations(options: {
   logger: Logger;
   /** Runs monitor ticks; default: timers. */
   monitorScheduler?: Scheduler | undefined;
+  /** Runs probe cycles; default: timers. */
+  probeScheduler?: Scheduler | undefined;
   /** Live breaker states, for `breaker.open` monitors. */
   breakers?: (() => readonly BreakerSnapshot[]) | undefined;
 }): Operations {
@@ -87,6 +92,7 @@ export function createOperations(options: {
     onNotifyError: (error, incidentId) =>
       logger.warn({ err: error, incidentId }, 'incident notification not queued'),
   });
+  const probes = createProbes({ config, db, clock, logger, scheduler: options.probeScheduler });
   const monitors = createMonitors({
     config,
     db,
@@ -102,21 +108,25 @@ export function createOperations(options: {
     },
     notifier,
     breakers: options.breakers,
+    probes: (query) => probes.store.window(query),
   });
   let stopBudgetNotifications: (() => void) | undefined;
   const routes = [
     ...(monitors === undefined ? [] : [monitors.routes]),
     createIncidentRoutes({ service, now: () => clock.now() }),
     createNotificationRoutes({ notifier, now: () => clock.now() }),
+    probes.routes,
   ];
   return {
     db,
     notifier,
     incidents: service,
     monitors,
+    probes,
     routes,
     registerMetrics: (registry) => {
       registerNotificationMetrics(registry, notifier);
+      probes.registerMetrics(registry);
       if (monitors !== undefined) {
         registerMonitorMetrics(registry, {
           states: () => monitors.scheduler.states(),
@@ -134,6 +144,7 @@ export function createOperations(options: {
       monitors?.scheduler.start();
     },
     close: async () => {
+      await probes.close();
       await monitors?.scheduler.stop();
       stopBudgetNotifications?.();
       await notifier.stop();

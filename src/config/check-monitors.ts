@@ -1,7 +1,7 @@
 // Cross-checks of the monitors, notifications and incidents sections: ids, webhook targets, levels and series queries.
 import type { z } from 'zod';
 import { SERIES_MONITOR_METRICS, seriesMetricOf } from '../monitors/monitor-series.js';
-import { parseMonitorMetric, parseWindow } from '../monitors/read-monitor-metric.js';
+import { isProbeMetric, parseMonitorMetric, parseWindow } from '../monitors/read-monitor-metric.js';
 import type {
   IncidentsConfig,
   MonitorDefinition,
@@ -81,6 +81,8 @@ export function checkMonitors(
         message: 'breaker.open counts targets per provider only; write groupBy: [provider] or leave it out',
       });
     }
+    if (definition.type === 'threshold' && isProbeMetric(definition.metric))
+      checkProbeQuery(definition, at, context);
     if (definition.type === 'threshold' && definition.critical === undefined) {
       context.addIssue({
         code: 'custom',
@@ -105,6 +107,32 @@ export function checkMonitors(
     }
     checkThresholdOrder(definition, at, context);
   });
+}
+
+/** Probe metrics come from the probe measurements, which know only environment and model. */
+function checkProbeQuery(
+  definition: Extract<MonitorDefinition, { type: 'threshold' }>,
+  at: (...path: (string | number)[]) => (string | number)[],
+  context: z.RefinementCtx,
+): void {
+  const allowed = new Set(['environment', 'model']);
+  if (definition.groupBy.some((dimension) => !allowed.has(dimension))) {
+    context.addIssue({
+      code: 'custom',
+      path: at('groupBy'),
+      input: definition.groupBy,
+      message: `${definition.metric} groups by environment and model only`,
+    });
+  }
+  const filtered = Object.entries(definition.filters ?? {}).filter(([, value]) => value !== undefined);
+  if (filtered.some(([dimension]) => !allowed.has(dimension))) {
+    context.addIssue({
+      code: 'custom',
+      path: at('filters'),
+      input: definition.filters,
+      message: `${definition.metric} filters by environment and model only`,
+    });
+  }
 }
 
 /** The most buckets a forecast may look ahead. */

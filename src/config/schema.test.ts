@@ -124,6 +124,18 @@ describe('configSchema defaults', () => {
           retentionMs: 2_592_000_000,
         },
       },
+      probes: {
+        enabled: false,
+        mode: 'simple',
+        intervalMs: 60_000,
+        timeoutMs: 30_000,
+        prompt: 'Reply with the single word: pong',
+        maxTokens: 16,
+        concurrency: 4,
+        models: [],
+        environments: ['dev', 'test', 'qa', 'prod'].map((name) => ({ name, models: [] })),
+        retentionMs: 2_592_000_000,
+      },
     });
   });
 

@@ -11,6 +11,7 @@ import { keysSchema } from './keys-schema.js';
 import { checkMonitors } from './check-monitors.js';
 import { incidentsSchema, monitorsSchema, notificationsSchema, opsSchema } from './monitors-schema.js';
 import { checkQuality, qualitySchema } from './quality-schema.js';
+import { probesSchema } from './probes-schema.js';
 
 const id = z
   .string()
@@ -253,6 +254,7 @@ export const configSchema = z
     incidents: incidentsSchema.prefault({}),
     ops: opsSchema.prefault({}),
     quality: qualitySchema.prefault({}),
+    probes: probesSchema.prefault({}),
   })
   .superRefine((config, context) => {
     const providerIds = new Set<string>();

@@ -11,6 +11,7 @@ import {
   type TimeseriesMetric,
 } from '../store/store.js';
 import type { RequestRecord, StatusClass } from '../telemetry/request-record.js';
+import { csvCell } from './csv.js';
 
 export interface StatsRoutesOptions {
   store: TelemetryStore;
@@ -165,21 +166,6 @@ const csvColumns: (keyof RequestRecord)[] = [
   'promptChars',
   'responseChars',
 ];
-
-function csvCell(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const text =
-    typeof value === 'string'
-      ? value
-      : typeof value === 'number' || typeof value === 'boolean'
-        ? String(value)
-        : Array.isArray(value)
-          ? value.map((item) => (typeof item === 'string' ? item : JSON.stringify(item))).join(' > ')
-          : JSON.stringify(value);
-  // Quote always-dangerous characters, and neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 function sendCsv(
   reply: FastifyReply,

@@ -15,6 +15,7 @@ import {
   type GroupObservation,
   type SeriesCache,
 } from './observe-monitor.js';
+import type { ProbeWindowReader } from './observe-probes.js';
 import { parseWindow } from './read-monitor-metric.js';
 import type { MonitorGroupState, SqliteMonitorStore } from './sqlite-monitor-store.js';
 
@@ -31,6 +32,8 @@ export interface MonitorSchedulerOptions {
   scheduler: Scheduler;
   /** Live breaker states, for `breaker.open` monitors. */
   breakers?: (() => readonly BreakerSnapshot[]) | undefined;
+  /** The probe measurements, for `probe.*` monitors. */
+  probes?: ProbeWindowReader | undefined;
   /** Runs before each tick's reads, e.g. flushing buffered records into the store. */
   beforeRead?: (() => Promise<void>) | undefined;
   /**
@@ -154,13 +157,8 @@ export class MonitorScheduler {
     }
     for (const definition of definitions) {
       try {
-        const observed = await observeMonitor({
-          store: options.store,
-          definition,
-          nowMs: options.clock.now(),
-          breakers: options.breakers,
-          cache: this.#baselines,
-        });
+        // The store, live breakers and probe measurements come from the options.
+        const observed = await observeMonitor({ ...options, definition, nowMs, cache: this.#baselines });
         const result = this.#judge({ definition, observed, nowMs });
         summary.evaluated += result.evaluated;
         summary.transitions.push(...result.transitions);

@@ -11,7 +11,9 @@ import type { MonitorObservation } from './evaluate-monitor.js';
 import { forecastSum, holtForecast } from './forecast-holt.js';
 import { groupIdOf } from './monitor-transition.js';
 import { readMonitorSeries, type GroupSeries } from './monitor-series.js';
+import { observeProbes, type ProbeWindowReader } from './observe-probes.js';
 import {
+  isProbeMetric,
   parseMonitorMetric,
   parseWindow,
   readMonitorMetric,
@@ -35,7 +37,7 @@ const SEASONAL_SLOT_MS = 3_600_000; // 1 h
 const DAY_MS = 86_400_000;
 /** The store serves at most this many points per series. */
 const MAX_SERIES_POINTS = 10_000;
-const COUNTING: ReadonlySet<MonitorMetric> = new Set(['requests', 'tokens.sum', 'cost.sum']);
+const COUNTING: ReadonlySet<MonitorMetric> = new Set(['requests', 'tokens.sum', 'cost.sum', 'probe.count']);
 
 /**
  * What each group of `definition` shows at `nowMs`. Groups seen in the window come back; the caller
@@ -49,12 +51,16 @@ export async function observeMonitor(options: {
   breakers?: (() => readonly BreakerSnapshot[]) | undefined;
   /** Keeps anomaly baselines between ticks: they change only when a new bucket completes. */
   cache?: SeriesCache | undefined;
+  /** The synthetic probes' measurements, for `probe.*` metrics; undefined when probes are off. */
+  probes?: ProbeWindowReader | undefined;
 }): Promise<GroupObservation[]> {
   const { definition } = options;
   switch (definition.type) {
     case 'threshold':
       if (definition.metric === 'breaker.open')
         return observeBreakers(definition, options.breakers?.() ?? []);
+      if (isProbeMetric(definition.metric))
+        return observeProbes({ definition, nowMs: options.nowMs, read: options.probes });
       return observeValues({ ...options, definition });
     case 'anomaly':
       return observeAnomaly({ ...options, definition });

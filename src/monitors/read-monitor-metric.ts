@@ -25,6 +25,12 @@ export const MONITOR_METRICS = [
   'failover_rate',
   'quality.score',
   'breaker.open',
+  'probe.count',
+  'probe.failure_rate',
+  'probe.latency.p50',
+  'probe.latency.p95',
+  'probe.latency.avg',
+  'probe.ttft.p95',
 ] as const;
 
 /**
@@ -32,15 +38,25 @@ export const MONITOR_METRICS = [
  * `error_rate`, `cache_hit_rate` and `failover_rate` (requests that went to more than one target)
  * are fractions 0..1 of requests, `tokens.avg` is total tokens per request, `cost.sum` is in USD
  * over the window and `quality.score` is the average quality score 0..1 of the scored (successful)
- * answers, null when none was scored (see src/quality).
+ * answers, null when none was scored (see src/quality). `probe.*` are read from the synthetic probes'
+ * measurements (src/probes), by environment and model: `probe.failure_rate` is the fraction of
+ * probes that failed, `probe.latency.*` and `probe.ttft.p95` are over the successful ones (ms).
  */
 export type MonitorMetric = (typeof MONITOR_METRICS)[number];
 
 const METRIC_SET: ReadonlySet<string> = new Set(MONITOR_METRICS);
 
-/** The metrics read from the telemetry store (all but `breaker.open`, which is live breaker state). */
+/** Whether a metric is read from the probe measurements rather than the telemetry store. */
+export function isProbeMetric(metric: string): boolean {
+  return metric.startsWith('probe.');
+}
+
+/**
+ * The metrics read from the telemetry store (all but `breaker.open`, which is live breaker state,
+ * and the `probe.*` metrics).
+ */
 export const STORE_MONITOR_METRICS: readonly MonitorMetric[] = MONITOR_METRICS.filter(
-  (metric) => metric !== 'breaker.open',
+  (metric) => metric !== 'breaker.open' && !isProbeMetric(metric),
 );
 
 /**
@@ -158,7 +174,13 @@ export function monitorMetricValue(group: StatsGroup, metric: MonitorMetric): nu
     case 'quality.score':
       return group.quality.avg;
     case 'breaker.open':
-      // Live state, not stored: read from the breakers by observeMonitor.
+    case 'probe.count':
+    case 'probe.failure_rate':
+    case 'probe.latency.p50':
+    case 'probe.latency.p95':
+    case 'probe.latency.avg':
+    case 'probe.ttft.p95':
+      // Not in the telemetry store: observeMonitor reads the breakers and the probe measurements.
       return null;
   }
 }

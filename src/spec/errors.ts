@@ -41,6 +41,7 @@ export const ErrorCodes = {
   incidentNotFound: 'KEEL_INCIDENT_NOT_FOUND',
   incidentConflict: 'KEEL_INCIDENT_CONFLICT',
   uiNotBuilt: 'KEEL_UI_NOT_BUILT',
+  probesDisabled: 'KEEL_PROBES_DISABLED',
   internal: 'KEEL_INTERNAL',
 } as const;
 

@@ -7,7 +7,7 @@ import type { RequestPolicy } from '../../src/policy/request-policy.js';
 import { pino, type Logger } from 'pino';
 import { createKeel, type Keel } from '../../src/compose/create-keel.js';
 import { validateConfig, type KeelConfigInput } from '../../src/config/index.js';
-import type { Clock } from '../../src/spec/index.js';
+import type { Clock, Scheduler } from '../../src/spec/index.js';
 import type { RequestEndEvent } from '../../src/telemetry/events.js';
 
 export interface KeelHarness {
@@ -60,6 +60,8 @@ export async function startKeel(
     /** Default: silent. */
     logger?: Logger;
     env?: Record<string, string>;
+    monitorScheduler?: Scheduler;
+    probeScheduler?: Scheduler;
   } = {},
 ): Promise<KeelHarness> {
   const keel = createKeel({
@@ -67,6 +69,8 @@ export async function startKeel(
     clock: options.clock,
     random: options.random,
     policies: options.policies,
+    monitorScheduler: options.monitorScheduler,
+    probeScheduler: options.probeScheduler,
     logger: options.logger ?? pino({ level: 'silent' }),
   });
   const ended: RequestEndEvent[] = [];

@@ -10,6 +10,7 @@ import { chaosOperations } from './chaos-operations.js';
 import { controlOperations } from './control-operations.js';
 import { gatewayOperations, promptRouteOperation } from './gateway-operations.js';
 import { monitoringOperations } from './monitoring-operations.js';
+import { probeOperations } from './probe-operations.js';
 import type { OperationCatalog, OperationDoc } from './operation-docs.js';
 
 const require = createRequire(import.meta.url);
@@ -23,6 +24,7 @@ export const keelOperations: OperationCatalog = {
   ...controlOperations,
   ...monitoringOperations,
   ...chaosOperations,
+  ...probeOperations,
 };
 
 const redocPage = `<!doctype html>
@@ -91,6 +93,10 @@ export function registerApiDocs(
         },
         { name: 'notifications', description: 'The webhook notification outbox.' },
         { name: 'chaos', description: 'Fault injection per provider target, expiring by itself.' },
+        {
+          name: 'probes',
+          description: 'Synthetic probes per environment and model, and their measurements.',
+        },
       ],
       components: {
         securitySchemes: {

@@ -1,0 +1,158 @@
+// GET /api/latency (JSON or CSV), GET /api/models, GET /api/probes and POST /api/probes/run: the synthetic probes.
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { ProbeRunner } from '../probes/probe-runner.js';
+import type { ProbeMeasurement, SqliteProbeStore } from '../probes/probe-store.js';
+import { ErrorCodes, invalidRequest, KeelError } from '../spec/index.js';
+import { csvCell } from './csv.js';
+import { timeRange, type Query } from './stats-routes.js';
+
+export interface ProbeRoutesOptions {
+  store: SqliteProbeStore;
+  /** Undefined when `probes.enabled` is false: measurements may remain, nothing new is probed. */
+  runner: ProbeRunner | undefined;
+  now: () => number;
+}
+
+/** Most measurements one page (or one CSV) holds. */
+const MAX_LIMIT = 10_000;
+const DEFAULT_LIMIT = 100;
+
+/** The CSV columns of GET /api/latency?format=csv, in order (seed 003's latency_data.csv, with more). */
+export const PROBE_CSV_COLUMNS = [
+  'timestamp',
+  'environment',
+  'model',
+  'success',
+  'status',
+  'latencyMs',
+  'ttftMs',
+  'promptTokens',
+  'completionTokens',
+  'totalTokens',
+  'costUsd',
+  'provider',
+  'servedModel',
+  'errorCode',
+  'error',
+] as const;
+
+function wholeNumber(text: string | undefined, param: string, fallback: number, max: number): number {
+  if (text === undefined || text === '') return fallback;
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value > max) {
+    throw invalidRequest(`'${param}' must be a whole number from 0 to ${max}; got "${text}".`, param);
+  }
+  return value;
+}
+
+function name(text: string | undefined, param: string): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (text.length > 200) throw invalidRequest(`'${param}' is longer than 200 characters.`, param);
+  return text;
+}
+
+function toWire(measurement: ProbeMeasurement) {
+  const { atMs, ...rest } = measurement;
+  return { timestamp: new Date(atMs).toISOString(), ...rest };
+}
+
+function sendCsv(reply: FastifyReply, items: ProbeMeasurement[]): FastifyReply {
+  const lines = [PROBE_CSV_COLUMNS.join(',')];
+  for (const item of items) {
+    const row = toWire(item) as Record<string, unknown>;
+    lines.push(PROBE_CSV_COLUMNS.map((column) => csvCell(row[column])).join(','));
+  }
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', 'attachment; filename="keel-latency.csv"')
+    .send(`${lines.join('\n')}\n`);
+}
+
+/** The probe routes of the control API; mount behind the admin guard. */
+export function createProbeRoutes(options: ProbeRoutesOptions): FastifyPluginAsync {
+  const { store, runner } = options;
+  const list = (query: Query) => {
+    const range =
+      query.from === undefined && query.to === undefined && query.window === undefined
+        ? {}
+        : timeRange(query, options.now());
+    const skip = wholeNumber(query.skip, 'skip', 0, Number.MAX_SAFE_INTEGER);
+    const limit = wholeNumber(query.limit, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+    if (limit < 1) throw invalidRequest(`'limit' must be 1 to ${MAX_LIMIT}.`, 'limit');
+    const page = store.list({
+      ...range,
+      environment: name(query.environment, 'environment'),
+      model: name(query.model, 'model'),
+      skip,
+      limit,
+    });
+    return { ...page, skip, limit };
+  };
+
+  // eslint-disable-next-line @typescript-eslint/require-await -- fastify plugins are async functions
+  return async (api) => {
+    // Synchronous handlers: the ops database is read on the main thread (small, indexed reads).
+    api.get('/api/latency', (request, reply) => {
+      const query = request.query as Query;
+      const page = list(query);
+      if (query.format === 'csv') return sendCsv(reply, page.items);
+      if (query.format !== undefined && query.format !== 'json') {
+        throw invalidRequest(`'format' must be json or csv; got "${query.format}".`, 'format');
+      }
+      return { total: page.total, skip: page.skip, limit: page.limit, items: page.items.map(toWire) };
+    });
+
+    api.get('/api/latency.csv', (request, reply) => sendCsv(reply, list(request.query as Query).items));
+
+    api.get('/api/models', () => {
+      const status = runner?.status();
+      const latest = new Map(store.latest().map((item) => [`${item.environment}\n${item.model}`, item]));
+      const environments = new Map<string, ReturnType<typeof modelEntry>[]>();
+      const active = new Set(
+        (status?.environments ?? []).flatMap((environment) =>
+          environment.models.map((entry) => `${environment.name}\n${entry.model}`),
+        ),
+      );
+      for (const row of store.models()) {
+        const key = `${row.environment}\n${row.model}`;
+        const entries = environments.get(row.environment) ?? [];
+        entries.push(modelEntry(row, active.has(key), latest.get(key)));
+        environments.set(row.environment, entries);
+      }
+      return {
+        environments: [...environments].map(([environment, models]) => ({ name: environment, models })),
+      };
+    });
+
+    api.get('/api/probes', () =>
+      runner === undefined ? { enabled: false } : { enabled: true, ...runner.status() },
+    );
+
+    api.post('/api/probes/run', async () => {
+      if (runner === undefined) {
+        throw new KeelError({
+          code: ErrorCodes.probesDisabled,
+          status: 409,
+          message: 'probes are not enabled; set probes.enabled: true (see docs/operations.md#probes).',
+        });
+      }
+      await runner.runCycle();
+      return { enabled: true, ...runner.status() };
+    });
+  };
+}
+
+function modelEntry(
+  row: ReturnType<SqliteProbeStore['models']>[number],
+  active: boolean,
+  last: ProbeMeasurement | undefined,
+) {
+  return {
+    model: row.model,
+    sources: row.sources,
+    active,
+    firstSeen: new Date(row.firstSeenMs).toISOString(),
+    lastSeen: new Date(row.lastSeenMs).toISOString(),
+    last: last === undefined ? null : toWire(last),
+  };
+}

@@ -1,0 +1,150 @@
+// Reads an environment's usage endpoint and lists the models it reports (seed 003's usage fetcher).
+import { request, type Dispatcher } from 'undici';
+
+/** Stable codes of a usage read that failed; the probe loop keeps the last list it had. */
+export const UsageErrorCodes = {
+  unreachable: 'KEEL_PROBE_USAGE_UNREACHABLE',
+  httpError: 'KEEL_PROBE_USAGE_HTTP_ERROR',
+  badShape: 'KEEL_PROBE_USAGE_BAD_SHAPE',
+} as const;
+
+/** A usage endpoint that could not be read, with a stable code. */
+export class UsageFetchError extends Error {
+  readonly code: (typeof UsageErrorCodes)[keyof typeof UsageErrorCodes];
+  constructor(code: UsageFetchError['code'], message: string) {
+    super(message);
+    this.name = 'UsageFetchError';
+    this.code = code;
+  }
+}
+
+/** Most models one usage endpoint may list; more is a misconfigured endpoint, not a model list. */
+const MAX_MODELS = 500;
+/** Largest usage body read (bytes). */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+type Entry = string | Record<string, unknown>;
+
+function nameOf(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry;
+  if (entry === null || typeof entry !== 'object') return undefined;
+  const record = entry as Record<string, unknown>;
+  for (const field of ['model', 'model_name', 'name', 'id']) {
+    const value = record[field];
+    if (typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+/**
+ * The model names in a usage body. Accepted shapes (docs/operations.md#probes):
+ * - `{ "models": ["a", { "model": "b" }, ...] }`, or a bare array of the same;
+ * - an OpenAI model list, `{ "data": [{ "id": "a" }, ...] }`;
+ * - Keel's `/api/stats?group_by=model`, `{ "groups": [{ "key": { "model": "a" }, "ok": 3 }] }`, where
+ *   only models with at least one successful request count (a mistyped alias is not a model in use).
+ * Entries are strings or objects naming the model in `model`, `model_name`, `name` or `id`.
+ *
+ * @throws UsageFetchError `KEEL_PROBE_USAGE_BAD_SHAPE` when the body is none of these.
+ * @example modelsFromUsage({ models: ['gpt-4o', { model: 'claude' }] }) // ['gpt-4o', 'claude']
+ */
+export function modelsFromUsage(body: unknown): string[] {
+  const entries = usageEntries(body);
+  if (entries === undefined) {
+    throw new UsageFetchError(
+      UsageErrorCodes.badShape,
+      'usage body is not a model list: expected {"models": [...]}, {"data": [{"id": ...}]}, {"groups": [{"key": {"model": ...}}]} or an array',
+    );
+  }
+  const names = new Set<string>();
+  for (const entry of entries) {
+    const name = nameOf(entry)?.trim();
+    if (name === undefined || name === '' || name.length > 200) continue;
+    names.add(name);
+    if (names.size > MAX_MODELS) {
+      throw new UsageFetchError(UsageErrorCodes.badShape, `usage body lists more than ${MAX_MODELS} models`);
+    }
+  }
+  return [...names];
+}
+
+function usageEntries(body: unknown): readonly unknown[] | undefined {
+  if (Array.isArray(body)) return body as Entry[];
+  if (body === null || typeof body !== 'object') return undefined;
+  const record = body as Record<string, unknown>;
+  if (Array.isArray(record.models)) return record.models as unknown[];
+  if (Array.isArray(record.data)) return record.data as unknown[];
+  if (Array.isArray(record.groups)) {
+    return (record.groups as unknown[]).flatMap((group) => {
+      if (group === null || typeof group !== 'object') return [];
+      const { key, ok } = group as { key?: unknown; ok?: unknown };
+      if (typeof ok === 'number' && ok <= 0) return [];
+      return key !== null && typeof key === 'object' ? [key] : [];
+    });
+  }
+  return undefined;
+}
+
+/**
+ * GETs `url` and returns the models it lists ({@link modelsFromUsage}).
+ *
+ * @throws UsageFetchError with a stable code when the endpoint is unreachable, answers non-2xx, or
+ * sends something else than a model list.
+ */
+export async function fetchUsageModels(options: {
+  url: string;
+  timeoutMs: number;
+  apiKey?: string | undefined;
+  dispatcher?: Dispatcher | undefined;
+}): Promise<string[]> {
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(options.url, {
+      method: 'GET',
+      headers: {
+        accept: 'application/json',
+        ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
+      },
+      signal: AbortSignal.timeout(options.timeoutMs),
+      dispatcher: options.dispatcher,
+    });
+  } catch (error) {
+    throw new UsageFetchError(
+      UsageErrorCodes.unreachable,
+      `usage endpoint not reached: ${(error as Error).message}`,
+    );
+  }
+  if (response.statusCode < 200 || response.statusCode > 299) {
+    await response.body.dump();
+    throw new UsageFetchError(
+      UsageErrorCodes.httpError,
+      `usage endpoint answered HTTP ${response.statusCode}`,
+    );
+  }
+  let text = '';
+  try {
+    response.body.setEncoding('utf8');
+    for await (const piece of response.body as AsyncIterable<string>) {
+      text += piece;
+      if (text.length > MAX_BODY_BYTES) {
+        response.body.destroy();
+        throw new UsageFetchError(
+          UsageErrorCodes.badShape,
+          `usage body is larger than ${MAX_BODY_BYTES} bytes`,
+        );
+      }
+    }
+  } catch (error) {
+    if (error instanceof UsageFetchError) throw error;
+    throw new UsageFetchError(
+      UsageErrorCodes.unreachable,
+      `usage body not read: ${(error as Error).message}`,
+    );
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new UsageFetchError(UsageErrorCodes.badShape, 'usage body is not JSON');
+  }
+  return modelsFromUsage(body);
+}

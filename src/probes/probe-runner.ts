@@ -1,0 +1,278 @@
+// The probe loop: every interval, refresh each environment's model list and probe every model once.
+import type { Dispatcher } from 'undici';
+import { parseExpectation, type ProbesConfig } from '../config/probes-schema.js';
+import type { Clock, Scheduler } from '../spec/index.js';
+import { fetchUsageModels, UsageFetchError } from './fetch-usage-models.js';
+import type { ProbeMeasurement, SqliteProbeStore } from './probe-store.js';
+import { runProbe, type ProbeOutcome } from './run-probe.js';
+
+/** Where a probed model came from. */
+export type ModelSource = 'config' | 'usage';
+
+/** One environment as the loop sees it now. */
+export interface ProbeEnvironmentStatus {
+  name: string;
+  /** The endpoint probed, credentials removed; undefined until a simple-mode Keel knows its own URL. */
+  baseUrl: string | undefined;
+  usageUrl: string | undefined;
+  /** The models probed at the last cycle, and where each came from. */
+  models: { model: string; sources: ModelSource[] }[];
+  usage: {
+    lastOkAtMs: number | null;
+    lastErrorAtMs: number | null;
+    error: string | null;
+    errorCode: string | null;
+  };
+}
+
+/** What `GET /api/probes` shows. */
+export interface ProbeRunnerStatus {
+  mode: ProbesConfig['mode'];
+  intervalMs: number;
+  running: boolean;
+  cycles: number;
+  /** Cycles not started because the previous one was still running. */
+  skippedCycles: number;
+  lastCycle: { startedAtMs: number; finishedAtMs: number; probes: number; failures: number } | null;
+  environments: ProbeEnvironmentStatus[];
+}
+
+/** Options of {@link ProbeRunner}. */
+export interface ProbeRunnerOptions {
+  config: ProbesConfig;
+  store: SqliteProbeStore;
+  clock: Clock;
+  scheduler: Scheduler;
+  /** Reads `apiKeyEnv` variables; default process.env. */
+  env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** The cost of a measured call, from Keel's price book; null when unknown. */
+  costUsd?: ((outcome: ProbeOutcome) => number | null) | undefined;
+  /** Told of every stored measurement (metrics). */
+  onMeasurement?: ((measurement: ProbeMeasurement) => void) | undefined;
+  onError?:
+    ((error: unknown, context: { environment: string; stage: 'usage' | 'store' }) => void) | undefined;
+  dispatcher?: Dispatcher | undefined;
+}
+
+interface EnvironmentState {
+  name: string;
+  baseUrl: string | undefined;
+  apiKeyEnv: string | undefined;
+  usageUrl: string | undefined;
+  configured: readonly string[];
+  /** The usage endpoint's last good list: a failed read keeps probing what it listed before. */
+  usageModels: readonly string[];
+  models: Map<string, ModelSource[]>;
+  usage: ProbeEnvironmentStatus['usage'];
+}
+
+function withoutCredentials(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
+}
+
+/**
+ * Runs probe cycles. In simple mode every environment is probed through one endpoint
+ * (`probes.baseUrl`, default this Keel once it listens) and labelled with its name; in full mode
+ * each at its own. Model lists are read from the usage endpoints at every cycle, so a model added
+ * there is probed at the next one.
+ */
+export class ProbeRunner {
+  readonly #options: ProbeRunnerOptions;
+  readonly #environments: EnvironmentState[];
+  readonly #expect: ((answer: string) => boolean) | undefined;
+  #stop: (() => void) | undefined;
+  #cycle: Promise<void> | undefined;
+  #abort = new AbortController();
+  #cycles = 0;
+  #skipped = 0;
+  #lastCycle: ProbeRunnerStatus['lastCycle'] = null;
+
+  constructor(options: ProbeRunnerOptions) {
+    this.#options = options;
+    const { config } = options;
+    this.#expect = config.expect === undefined ? undefined : parseExpectation(config.expect);
+    this.#environments = config.environments.map((environment) => ({
+      name: environment.name,
+      baseUrl: config.mode === 'full' ? environment.baseUrl : config.baseUrl,
+      apiKeyEnv: environment.apiKeyEnv ?? config.apiKeyEnv,
+      usageUrl: environment.usageUrl ?? (config.mode === 'simple' ? config.usageUrl : undefined),
+      configured: [...new Set([...config.models, ...environment.models])],
+      usageModels: [],
+      models: new Map(),
+      usage: { lastOkAtMs: null, lastErrorAtMs: null, error: null, errorCode: null },
+    }));
+  }
+
+  /**
+   * Starts the loop: a first cycle soon, then one every `intervalMs`. `selfUrl` is this Keel's own
+   * base URL, probed in simple mode when `probes.baseUrl` is not set.
+   */
+  start(selfUrl?: string): void {
+    if (this.#stop !== undefined) return;
+    for (const environment of this.#environments) environment.baseUrl ??= selfUrl;
+    const { scheduler, config } = this.#options;
+    const tick = () => {
+      if (this.#cycle !== undefined) {
+        this.#skipped += 1;
+        return;
+      }
+      void this.runCycle();
+    };
+    this.#stop = scheduler.every(config.intervalMs, tick);
+    scheduler.soon(tick);
+  }
+
+  /** Stops the loop; calls in flight are aborted and the cycle ends. */
+  async stop(): Promise<void> {
+    this.#stop?.();
+    this.#stop = undefined;
+    this.#abort.abort(new Error('probes stopped'));
+    await this.#cycle;
+    this.#abort = new AbortController();
+  }
+
+  /** Runs one cycle now (or joins the one running) and resolves when it is stored. */
+  runCycle(): Promise<void> {
+    this.#cycle ??= this.#runCycle().finally(() => {
+      this.#cycle = undefined;
+    });
+    return this.#cycle;
+  }
+
+  async #runCycle(): Promise<void> {
+    const { clock, store, config } = this.#options;
+    const startedAtMs = clock.now();
+    const usageReads = new Map<string, Promise<string[]>>();
+    await Promise.all(this.#environments.map((environment) => this.#refreshModels(environment, usageReads)));
+    const calls = this.#environments.flatMap((environment) =>
+      environment.baseUrl === undefined
+        ? []
+        : [...environment.models.keys()].map((model) => ({ environment, model })),
+    );
+    let failures = 0;
+    await forEachLimited(calls, config.concurrency, async ({ environment, model }) => {
+      const atMs = clock.now();
+      const outcome = await this.#probe(environment, model);
+      if (this.#abort.signal.aborted) return;
+      if (!outcome.success) failures += 1;
+      this.#store(environment.name, { ...outcome, atMs, costUsd: this.#options.costUsd?.(outcome) ?? null });
+    });
+    try {
+      store.prune(clock.now() - config.retentionMs);
+    } catch (error) {
+      this.#options.onError?.(error, { environment: '*', stage: 'store' });
+    }
+    this.#cycles += 1;
+    this.#lastCycle = { startedAtMs, finishedAtMs: clock.now(), probes: calls.length, failures };
+  }
+
+  #probe(environment: EnvironmentState, model: string): Promise<ProbeOutcome> {
+    const { config, dispatcher } = this.#options;
+    return runProbe({
+      baseUrl: environment.baseUrl as string,
+      environment: environment.name,
+      model,
+      prompt: config.prompt,
+      maxTokens: config.maxTokens,
+      timeoutMs: config.timeoutMs,
+      apiKey: this.#apiKey(environment),
+      expect: this.#expect,
+      signal: this.#abort.signal,
+      dispatcher,
+    });
+  }
+
+  #store(environment: string, measurement: Omit<ProbeMeasurement, 'id'>): void {
+    try {
+      const [stored] = this.#options.store.add([measurement]);
+      if (stored !== undefined) this.#options.onMeasurement?.(stored);
+    } catch (error) {
+      this.#options.onError?.(error, { environment, stage: 'store' });
+    }
+  }
+
+  #apiKey(environment: EnvironmentState): string | undefined {
+    if (environment.apiKeyEnv === undefined) return undefined;
+    const value = (this.#options.env ?? process.env)[environment.apiKeyEnv];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  async #refreshModels(environment: EnvironmentState, reads: Map<string, Promise<string[]>>): Promise<void> {
+    const { clock, config } = this.#options;
+    if (environment.usageUrl !== undefined) {
+      const url = environment.usageUrl;
+      // Simple mode shares one usage endpoint: read it once per cycle.
+      let read = reads.get(url);
+      if (read === undefined) {
+        read = fetchUsageModels({
+          url,
+          timeoutMs: Math.min(config.timeoutMs, 10_000),
+          apiKey: this.#apiKey(environment),
+          dispatcher: this.#options.dispatcher,
+        });
+        reads.set(url, read);
+      }
+      try {
+        environment.usageModels = await read;
+        environment.usage = { ...environment.usage, lastOkAtMs: clock.now(), error: null, errorCode: null };
+      } catch (error) {
+        environment.usage = {
+          ...environment.usage,
+          lastErrorAtMs: clock.now(),
+          error: (error as Error).message,
+          errorCode: error instanceof UsageFetchError ? error.code : 'KEEL_PROBE_USAGE_UNREACHABLE',
+        };
+        this.#options.onError?.(error, { environment: environment.name, stage: 'usage' });
+      }
+    }
+    const models = new Map<string, ModelSource[]>();
+    for (const model of environment.configured) models.set(model, ['config']);
+    for (const model of environment.usageModels) models.set(model, [...(models.get(model) ?? []), 'usage']);
+    environment.models = models;
+    try {
+      this.#options.store.noteModels(environment.name, models, clock.now());
+    } catch (error) {
+      this.#options.onError?.(error, { environment: environment.name, stage: 'store' });
+    }
+  }
+
+  /** The loop's state: last cycle, environments, their models and usage reads. */
+  status(): ProbeRunnerStatus {
+    return {
+      mode: this.#options.config.mode,
+      intervalMs: this.#options.config.intervalMs,
+      running: this.#stop !== undefined,
+      cycles: this.#cycles,
+      skippedCycles: this.#skipped,
+      lastCycle: this.#lastCycle,
+      environments: this.#environments.map((environment) => ({
+        name: environment.name,
+        baseUrl: withoutCredentials(environment.baseUrl),
+        usageUrl: withoutCredentials(environment.usageUrl),
+        models: [...environment.models].map(([model, sources]) => ({ model, sources })),
+        usage: environment.usage,
+      })),
+    };
+  }
+}
+
+/** Runs `task` over `items` with at most `limit` at once. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      await task(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
