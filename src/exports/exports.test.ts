@@ -114,6 +114,23 @@ const customConfig = validateConfig(
           filters: { environment: 'prod' },
         },
         {
+          id: 'probe-failing',
+          type: 'threshold',
+          metric: 'probe.failure_rate',
+          groupBy: ['environment', 'model'],
+          window: '5m',
+          critical: 0.5,
+          minRequests: 2,
+        },
+        {
+          id: 'probe-slow',
+          type: 'threshold',
+          metric: 'probe.latency.p95',
+          window: '15m',
+          critical: 10_000,
+          filters: { environment: 'prod' },
+        },
+        {
           id: 'availability',
           type: 'slo',
           objective: 0.999,
@@ -164,6 +181,23 @@ describe('exports', () => {
     expect(skipped).toEqual([
       { id: 'prod-errors', reason: 'keel_requests_total cannot be filtered by environment' },
     ]);
+    // Probe monitors read keel_probe_*, guarded by the probe count rather than requests.
+    expect(all.find((rule) => rule.record === 'keel_monitor:probe_failing:value')?.expr).toBe(
+      'sum by (environment, model) (rate(keel_probes_total{outcome="failure"}[5m])) / sum by (environment, model) (rate(keel_probes_total[5m]))',
+    );
+    expect(
+      translateMonitorQuery({
+        metric: 'probe.latency.p95',
+        groupBy: [],
+        window: '15m',
+        filters: { environment: 'prod' },
+      }),
+    ).toEqual({
+      value:
+        'histogram_quantile(0.95, sum by (le) (rate(keel_probe_duration_seconds_bucket{environment="prod"}[15m]))) * 1000',
+      requests: 'sum(increase(keel_probes_total{environment="prod"}[15m]))',
+      groupLabels: [],
+    });
     expect(prometheusRulesYaml(customConfig)).toContain(
       '# Not exported: prod-errors: keel_requests_total cannot be filtered by environment.',
     );
@@ -232,7 +266,12 @@ describe('exports', () => {
     expect(custom.monitors.find((monitor) => monitor.name === '[Keel] slow-gpt')?.query).toBe(
       'avg(last_15m):p99:keel.request.duration{model:chat-default} > 3000',
     );
-    expect(custom.skipped.map((monitor) => monitor.id)).toEqual(['prod-errors']);
+    // Probes send no DogStatsD metrics: their monitors stay in Keel.
+    expect(custom.skipped.map((monitor) => monitor.id)).toEqual([
+      'prod-errors',
+      'probe-failing',
+      'probe-slow',
+    ]);
   });
 
   it('keel export writes each format to stdout or --out, and names the formats on a bad one', async () => {

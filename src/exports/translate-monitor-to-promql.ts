@@ -54,6 +54,10 @@ const cacheMissesFamily: Family = { name: 'keel_cache_misses_total', labels: mod
 const failoversFamily: Family = { name: 'keel_failovers_total', labels: modelOnly };
 const failoverRequestsFamily: Family = { name: 'keel_requests_total', labels: modelOnly };
 const qualityFamily: Family = { name: 'keel_quality_judge_score', labels: modelOnly };
+const probeLabels = { environment: 'environment', model: 'model' };
+const probeCallsFamily: Family = { name: 'keel_probes_total', labels: probeLabels };
+const probeDurationFamily: Family = { name: 'keel_probe_duration_seconds', labels: probeLabels };
+const probeTtftFamily: Family = { name: 'keel_probe_ttft_seconds', labels: probeLabels };
 
 /** A PromQL selector `{a="x",b="y"}` (empty string when there are no matchers). */
 export function promqlSelector(matchers: Readonly<Record<string, string>>): string {
@@ -218,8 +222,51 @@ function translate(metric: MonitorMetric, scope: Scope): PromqlMonitorQuery | Un
         requests: undefined,
         groupLabels: [],
       };
+    case 'probe.count':
+    case 'probe.failure_rate':
+    case 'probe.latency.p50':
+    case 'probe.latency.p95':
+    case 'probe.latency.avg':
+    case 'probe.ttft.p95':
+      return translateProbe(metric, scope);
     default:
       return { skip: `no Prometheus family for ${metric}` };
+  }
+}
+
+/** Probe metrics over keel_probe_*; the probe count (not requests) guards `minRequests`. */
+function translateProbe(metric: MonitorMetric, scope: Scope): PromqlMonitorQuery | UntranslatableQuery {
+  const count = total(probeCallsFamily, scope);
+  if (isSkip(count)) return count;
+  const withCount = (query: PromqlMonitorQuery | UntranslatableQuery) =>
+    isSkip(query) ? query : { ...query, requests: count.value };
+  switch (metric) {
+    case 'probe.failure_rate':
+      return withCount(
+        ratio({
+          numerator: probeCallsFamily,
+          numeratorExtra: { outcome: 'failure' },
+          denominator: probeCallsFamily,
+          scope,
+        }),
+      );
+    case 'probe.latency.p50':
+      return withCount(histogramQuantile(probeDurationFamily, 0.5, scope));
+    case 'probe.latency.p95':
+      return withCount(histogramQuantile(probeDurationFamily, 0.95, scope));
+    case 'probe.latency.avg':
+      return withCount(
+        ratio({
+          numerator: { ...probeDurationFamily, name: `${probeDurationFamily.name}_sum` },
+          denominator: { ...probeDurationFamily, name: `${probeDurationFamily.name}_count` },
+          scope,
+          scale: ' * 1000',
+        }),
+      );
+    case 'probe.ttft.p95':
+      return withCount(histogramQuantile(probeTtftFamily, 0.95, scope));
+    default:
+      return { ...count, requests: count.value };
   }
 }
 
