@@ -311,11 +311,40 @@ describe('the dashboard in a browser', () => {
     expect(errorRows).toBe(errors.items.length);
   });
 
-  it('shows latency per environment and model, and the experiment report', async () => {
+  it('shows latency per environment and model, probe results, and the experiment report', async () => {
+    // Probe measurements as the probe loop stores them (the loop itself is tested in probes.test.ts).
+    const probe = {
+      environment: 'qa',
+      model: 'chat',
+      status: 200,
+      ttftMs: 40,
+      promptTokens: 9,
+      completionTokens: 1,
+      totalTokens: 10,
+      costUsd: null,
+      provider: 'steady',
+      servedModel: 'mock-model',
+    };
+    keel.operations.probes.store.add([
+      { ...probe, atMs: Date.now() - 60_000, success: true, latencyMs: 120, errorCode: null, error: null },
+      {
+        ...probe,
+        atMs: Date.now(),
+        success: false,
+        latencyMs: 5,
+        errorCode: 'KEEL_PROBE_TIMEOUT',
+        error: 'late',
+      },
+    ]);
     await open('/ui/environments');
     const table = await page.locator('[data-testid=environments-table]').textContent();
     expect(table).toContain('production');
     expect(table).toContain('staging');
+    const probes = await page.locator('[data-testid=probes-table] tbody tr').allTextContents();
+    expect(probes).toHaveLength(1);
+    expect(probes[0]).toContain('qa');
+    expect(probes[0]).toContain('50'); // one of two failed
+    expect(probes[0]).toContain('KEEL_PROBE_TIMEOUT');
     expect(await page.locator('[data-testid=experiment-steady-trial] tbody tr').count()).toBe(2);
     await screenshot(page, 'environments');
     expect(pageErrors).toEqual([]);

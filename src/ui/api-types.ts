@@ -226,3 +226,20 @@ export interface VariantReport extends StatsGroup {
     costPerRequestRatio: number | null;
   } | null;
 }
+
+/** One probe measurement of `/api/latency`. */
+export interface ProbeMeasurement {
+  timestamp: string;
+  environment: string;
+  model: string;
+  success: boolean;
+  latencyMs: number | null;
+  ttftMs: number | null;
+  errorCode: string | null;
+}
+
+/** `/api/latency` (only the fields used). */
+export interface LatencyAnswer {
+  total: number;
+  items: ProbeMeasurement[];
+}

@@ -1,10 +1,11 @@
 // Environments and experiments: latency per environment and model, and each experiment's variants side by side.
-import type { StatsAnswer, VariantReport } from '../api-types.js';
+import type { LatencyAnswer, StatsAnswer, VariantReport } from '../api-types.js';
 import { timeChart } from '../charts.js';
 import { card, h, table } from '../dom.js';
 import { formatCount, formatMs, formatPercent, formatUsd } from '../format.js';
 import type { Page } from '../page-context.js';
 import { optional, readSeries, windowRangeMs } from './page-helpers.js';
+import { probeCard } from './probe-summary.js';
 
 interface Experiment {
   id: string;
@@ -21,10 +22,12 @@ function ratio(value: number | null | undefined): string {
 export const environmentsPage: Page = {
   title: 'Environments & experiments',
   async render(context) {
-    const [stats, latency, experiments] = await Promise.all([
+    const [stats, latency, experiments, probes, probeLatency] = await Promise.all([
       context.api.get<StatsAnswer>('/api/stats', { window: context.range, group_by: 'environment,model' }),
       readSeries({ ...context, groupBy: 'environment' }, { metric: 'latency_p95' }),
       optional(context.api.get<{ experiments: Experiment[] }>('/api/experiments')),
+      optional(context.api.get<{ enabled: boolean }>('/api/probes')),
+      optional(context.api.get<LatencyAnswer>('/api/latency', { window: context.range, limit: '10000' })),
     ]);
     const reports = await Promise.all(
       (experiments?.experiments ?? []).map((experiment) =>
@@ -85,7 +88,11 @@ export const environmentsPage: Page = {
       h('h1', {}, 'Environments & experiments'),
       card(
         'Latency per environment and model',
-        h('p', { class: 'muted' }, 'Synthetic probes show up under their own environment when configured.'),
+        h(
+          'p',
+          { class: 'muted' },
+          'Traffic recorded by this Keel; its own probe calls are application keel-probe.',
+        ),
         table(
           ['Environment', 'Model', 'Requests', 'Error rate', 'p50', 'p95', 'p99', 'TTFT p95', 'Cost'],
           environmentRows,
@@ -94,6 +101,7 @@ export const environmentsPage: Page = {
           },
         ),
       ),
+      probeCard(probeLatency, probes?.enabled === true),
       timeChart({
         xRangeMs: windowRangeMs(context),
         title: 'p95 latency by environment',
