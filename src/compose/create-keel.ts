@@ -337,6 +337,8 @@ export function createKeel(options: KeelOptions): Keel {
     },
     close: (graceMs = config.server.shutdownGraceMs) => {
       closing ??= (async () => {
+        // Probes stop first: a probe of this Keel while it refuses requests is not a failure to store.
+        const probesStopped = operations.probes.close();
         server.startClosing();
         stopChaosSweep?.();
         const closed = server.app.close();
@@ -355,6 +357,7 @@ export function createKeel(options: KeelOptions): Keel {
         // Judge calls in flight are aborted and end before the upstreams and the ops database close.
         await qualityJudge?.close();
         // Monitors stop ticking (and notifications sending) before the store they read closes.
+        await probesStopped;
         await operations.close();
         await chatModels.close();
         // Publishes the last decisions before the state it writes to closes.

@@ -15,11 +15,16 @@ const envName = z
 
 const modelName = z.string().min(1).max(200);
 
-const apiKeyEnv = z
+const envVariable = z
   .string()
   .regex(/^[A-Z_][A-Z0-9_]*$/, 'write an environment variable name, e.g. PROD_KEEL_KEY')
-  .optional()
-  .describe('Environment variable holding the bearer key sent with the probe calls (never the key itself).');
+  .optional();
+const apiKeyEnv = envVariable.describe(
+  'Environment variable holding the bearer key sent with the probe calls (never the key itself).',
+);
+const usageApiKeyEnv = envVariable.describe(
+  'Environment variable holding the bearer token sent to the usage endpoint, e.g. a Keel’s admin token; default: the apiKeyEnv one.',
+);
 
 export const probeEnvironmentSchema = z.strictObject({
   name: envName,
@@ -29,6 +34,7 @@ export const probeEnvironmentSchema = z.strictObject({
       'Full mode: this environment’s OpenAI-compatible base URL (a Keel or a provider), without /v1. Simple mode: leave out.',
     ),
   apiKeyEnv,
+  usageApiKeyEnv,
   usageUrl: url
     .optional()
     .describe(
@@ -70,6 +76,7 @@ export const probesSchema = z
       .optional()
       .describe('Simple mode: the base URL probed for every environment, without /v1; default this Keel.'),
     apiKeyEnv,
+    usageApiKeyEnv,
     usageUrl: url
       .optional()
       .describe('Simple mode: the usage endpoint listing the models to probe (e.g. a Keel’s /api/stats).'),

@@ -94,8 +94,11 @@ export async function fetchUsageModels(options: {
   url: string;
   timeoutMs: number;
   apiKey?: string | undefined;
+  /** Aborts the read early (Keel stopping). */
+  signal?: AbortSignal | undefined;
   dispatcher?: Dispatcher | undefined;
 }): Promise<string[]> {
+  const timeout = AbortSignal.timeout(options.timeoutMs);
   let response: Dispatcher.ResponseData;
   try {
     response = await request(options.url, {
@@ -104,7 +107,7 @@ export async function fetchUsageModels(options: {
         accept: 'application/json',
         ...(options.apiKey === undefined ? {} : { authorization: `Bearer ${options.apiKey}` }),
       },
-      signal: AbortSignal.timeout(options.timeoutMs),
+      signal: options.signal === undefined ? timeout : AbortSignal.any([timeout, options.signal]),
       dispatcher: options.dispatcher,
     });
   } catch (error) {

@@ -58,6 +58,7 @@ interface EnvironmentState {
   name: string;
   baseUrl: string | undefined;
   apiKeyEnv: string | undefined;
+  usageApiKeyEnv: string | undefined;
   usageUrl: string | undefined;
   configured: readonly string[];
   /** The usage endpoint's last good list: a failed read keeps probing what it listed before. */
@@ -99,6 +100,8 @@ export class ProbeRunner {
       name: environment.name,
       baseUrl: config.mode === 'full' ? environment.baseUrl : config.baseUrl,
       apiKeyEnv: environment.apiKeyEnv ?? config.apiKeyEnv,
+      usageApiKeyEnv:
+        environment.usageApiKeyEnv ?? config.usageApiKeyEnv ?? environment.apiKeyEnv ?? config.apiKeyEnv,
       usageUrl: environment.usageUrl ?? (config.mode === 'simple' ? config.usageUrl : undefined),
       configured: [...new Set([...config.models, ...environment.models])],
       usageModels: [],
@@ -179,7 +182,7 @@ export class ProbeRunner {
       prompt: config.prompt,
       maxTokens: config.maxTokens,
       timeoutMs: config.timeoutMs,
-      apiKey: this.#apiKey(environment),
+      apiKey: this.#secret(environment.apiKeyEnv),
       expect: this.#expect,
       signal: this.#abort.signal,
       dispatcher,
@@ -195,9 +198,9 @@ export class ProbeRunner {
     }
   }
 
-  #apiKey(environment: EnvironmentState): string | undefined {
-    if (environment.apiKeyEnv === undefined) return undefined;
-    const value = (this.#options.env ?? process.env)[environment.apiKeyEnv];
+  #secret(name: string | undefined): string | undefined {
+    if (name === undefined) return undefined;
+    const value = (this.#options.env ?? process.env)[name];
     return value === undefined || value === '' ? undefined : value;
   }
 
@@ -211,7 +214,8 @@ export class ProbeRunner {
         read = fetchUsageModels({
           url,
           timeoutMs: Math.min(config.timeoutMs, 10_000),
-          apiKey: this.#apiKey(environment),
+          apiKey: this.#secret(environment.usageApiKeyEnv),
+          signal: this.#abort.signal,
           dispatcher: this.#options.dispatcher,
         });
         reads.set(url, read);
