@@ -1,6 +1,7 @@
 // /api/monitors over real HTTP: the config's monitors, API-made ones, mute, evaluate, history and metrics.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
+import { ManualScheduler } from './support/manual-scheduler.js';
 import { startKeel, type KeelHarness } from './support/keel-harness.js';
 
 const config: KeelConfigInput = {
@@ -175,5 +176,16 @@ describe('/api/monitors', () => {
       'default:slo:latency-slo',
       'default:forecast:daily-cost-budget',
     ]);
+  });
+
+  it('adds the probe monitors to the default pack when probes are on', async () => {
+    harness = await startKeel(
+      { providers: config.providers, models: config.models, probes: { enabled: true } },
+      { probeScheduler: new ManualScheduler() },
+    );
+    const listed = await call('/api/monitors');
+    const ids = listed.body.monitors.map((monitor) => monitor.id);
+    expect(ids.slice(-2)).toEqual(['probe-failures', 'probe-latency']);
+    expect(ids).toHaveLength(12);
   });
 });
