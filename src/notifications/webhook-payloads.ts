@@ -149,7 +149,11 @@ export function toSlackPayload(message: NotificationMessage): SlackNotificationP
   const facts: [string, string][] = [];
   if (message.severity !== undefined) facts.push(['Severity', message.severity]);
   if (message.status !== undefined) facts.push(['Status', message.status]);
-  for (const [name, value] of Object.entries(message.fields)) facts.push([name, fieldValue(value)]);
+  // Severity and status are shown once, from the message, even when the fields repeat them.
+  const shown = new Set(facts.map(([name]) => name.toLowerCase()));
+  for (const [name, value] of Object.entries(message.fields)) {
+    if (!shown.has(name.toLowerCase())) facts.push([name, fieldValue(value)]);
+  }
   const maxFields = SLACK_LIMITS.fieldsPerSection * SLACK_LIMITS.fieldSections;
   for (let start = 0; start < Math.min(facts.length, maxFields); start += SLACK_LIMITS.fieldsPerSection) {
     const chunk = facts.slice(start, Math.min(start + SLACK_LIMITS.fieldsPerSection, maxFields));
