@@ -4,7 +4,6 @@ import type { BudgetStatus } from '../policy/budget-policy.js';
 import type { BreakerSnapshot } from '../reliability/breaker-registry.js';
 import { ErrorCodes } from '../spec/index.js';
 import type { StatsGroup, TelemetryStore } from '../store/store.js';
-import { qualityAverageOf } from './group-extras.js';
 import {
   computeHealthScore,
   type HealthComponent,
@@ -188,7 +187,7 @@ export async function readHealthScore(options: ReadHealthScoreOptions): Promise<
       breakers,
       costRatio,
       budgetPace: scope.budgetPace,
-      qualityAvg: group === undefined ? undefined : qualityAverageOf(group),
+      qualityAvg: group?.quality.avg,
       refusalRate: requests === 0 ? 0 : Math.min(1, scope.counts.refusals / requests),
     };
   }

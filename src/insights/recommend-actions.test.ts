@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { StatsGroup } from '../store/store.js';
-import type { StatsGroupExtras } from './group-extras.js';
 import { recommendActions, type RecommendationInput } from './recommend-actions.js';
 
 const WEEK_MS = 7 * 86_400_000;
@@ -15,7 +14,7 @@ function group(
     cacheHits?: number;
     quality?: number | null;
   },
-): StatsGroup & StatsGroupExtras {
+): StatsGroup {
   const errors = figures.errors ?? 0;
   return {
     key,

@@ -2,7 +2,6 @@
 import { createHash } from 'node:crypto';
 import type { StatsGroup } from '../store/store.js';
 import type { RequestRecord } from '../telemetry/request-record.js';
-import { qualityAverageOf } from './group-extras.js';
 import { pathTarget, recordFailedOver } from './scan-records.js';
 
 export type RecommendationKind = 'cheaper-model' | 'enable-cache' | 'lower-max-tokens' | 'demote-provider';
@@ -81,7 +80,7 @@ function cheaperModels(input: RecommendationInput, thresholds: RecommendationThr
   const eligible = input.applicationModelGroups.filter(
     (group) => group.requests >= thresholds.minRequests && group.costUsd > 0,
   );
-  if (!eligible.some((group) => typeof qualityAverageOf(group) === 'number')) {
+  if (!eligible.some((group) => typeof group.quality.avg === 'number')) {
     notes.push(
       'cheaper-model: no quality scores in the window, so no model swap can be shown to keep quality.',
     );
@@ -89,11 +88,11 @@ function cheaperModels(input: RecommendationInput, thresholds: RecommendationThr
   }
   const monthly = MONTH_MS / input.windowMs;
   for (const current of eligible) {
-    const currentQuality = qualityAverageOf(current);
+    const currentQuality = current.quality.avg;
     if (typeof currentQuality !== 'number') continue;
     let best: { group: StatsGroup; quality: number; savingUsd: number } | undefined;
     for (const candidate of eligible) {
-      const candidateQuality = qualityAverageOf(candidate);
+      const candidateQuality = candidate.quality.avg;
       if (candidate === current || candidate.key.application !== current.key.application) continue;
       if (typeof candidateQuality !== 'number') continue;
       if (costPerRequest(candidate) > thresholds.maxCostShare * costPerRequest(current)) continue;
