@@ -12,6 +12,7 @@ import {
 } from '../store/store.js';
 import type { RequestRecord, StatusClass } from '../telemetry/request-record.js';
 import { csvCell } from './csv.js';
+import { parseWindow } from '../monitors/read-monitor-metric.js';
 
 export interface StatsRoutesOptions {
   store: TelemetryStore;
@@ -23,15 +24,13 @@ export interface StatsRoutesOptions {
 
 export type Query = Record<string, string | undefined>;
 
-const units: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** "15m", "1h", "7d" -> milliseconds. */
+/** "15m", "1h", "7d" -> milliseconds: a monitor window's syntax (parseWindow), as a 400 naming `param`. */
 export function parseDuration(text: string, param: string): number {
-  const match = /^(\d+)(s|m|h|d)$/.exec(text.trim());
-  if (match?.[1] === undefined || match[2] === undefined) {
+  try {
+    return parseWindow(text.trim());
+  } catch {
     throw invalidRequest(`'${param}' must be a duration such as 15m, 1h or 7d; got "${text}".`, param);
   }
-  return Number(match[1]) * (units[match[2]] as number);
 }
 
 /** An ISO date or epoch milliseconds. */
