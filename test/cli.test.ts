@@ -127,6 +127,18 @@ models:
     expect(stdout).toContain('valid');
     expect(stdout).toContain('chat-default [fallback]');
     expect(stdout).toContain('state:     memory (this process only)');
+    expect(stdout).toContain('monitors:  the default pack');
+    expect(stdout).toContain('probes:    off');
+  });
+
+  it('check-config names the probed environments', async () => {
+    const config = writeConfig(`
+providers: [ { id: sim, type: mock } ]
+probes: { enabled: true, mode: full, environments: [ { name: dev, baseUrl: "http://127.0.0.1:9201" }, { name: prod, baseUrl: "http://127.0.0.1:9202" } ] }
+`);
+    const { code, stdout } = await runToEnd(['check-config', config]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('probes:    full mode every 60 s: dev, prod');
   });
 
   it('check-config names the shared Redis without its password', async () => {

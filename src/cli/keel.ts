@@ -110,7 +110,9 @@ async function checkConfig(args: string[]): Promise<void> {
       `  providers: ${config.providers.map((provider) => `${provider.id} (${provider.type})`).join(', ')}\n` +
       `  models:    ${config.models.map((model) => `${model.name} [${model.strategy}]`).join(', ') || '(none)'}\n` +
       `  routes:    ${config.routes.map((route) => route.path).join(', ') || '(none)'}\n` +
-      `  state:     ${config.state.redis === undefined ? 'memory (this process only)' : `redis ${redactRedisUrl(config.state.redis)} (key prefix ${config.state.keyPrefix})`}\n`,
+      `  state:     ${config.state.redis === undefined ? 'memory (this process only)' : `redis ${redactRedisUrl(config.state.redis)} (key prefix ${config.state.keyPrefix})`}\n` +
+      `  monitors:  ${config.monitors.definitions.map((monitor) => monitor.id).join(', ') || (config.monitors.defaultPack ? 'the default pack' : '(none)')}\n` +
+      `  probes:    ${config.probes.enabled ? `${config.probes.mode} mode every ${config.probes.intervalMs / 1000} s: ${config.probes.environments.map((environment) => environment.name).join(', ')}` : 'off'}\n`,
   );
 }
 
