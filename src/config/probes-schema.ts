@@ -163,7 +163,11 @@ export function parseExpectation(expect: string): (answer: string) => boolean {
         `expect ${JSON.stringify(expect)} is not a regular expression: ${(error as Error).message}`,
       );
     }
-    return (answer) => pattern.test(answer);
+    return (answer) => {
+      // A sticky (y) pattern moves lastIndex on each test: start every answer from its beginning.
+      pattern.lastIndex = 0;
+      return pattern.test(answer);
+    };
   }
   const needle = expect.toLowerCase();
   return (answer) => answer.toLowerCase().includes(needle);
