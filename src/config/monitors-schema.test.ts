@@ -235,3 +235,58 @@ describe('monitor definitions the evaluator could not judge', () => {
     expect(problems[0]).toContain(problem);
   });
 });
+
+describe('monitors on probe metrics', () => {
+  const probeThreshold = { id: 'probe-failures', type: 'threshold', window: '10m', warn: 0.2, critical: 0.5 };
+
+  it.each<[string, Record<string, unknown>]>([
+    [
+      'probe.failure_rate by environment and model',
+      { metric: 'probe.failure_rate', groupBy: ['environment', 'model'] },
+    ],
+    [
+      'probe.latency.p95 by model, filtered to one environment',
+      { metric: 'probe.latency.p95', groupBy: ['model'], filters: { environment: 'prod' } },
+    ],
+    [
+      'probe.count without groupBy, filtered to one model',
+      { metric: 'probe.count', filters: { model: 'gpt-4o' }, direction: 'below', warn: 2, critical: 1 },
+    ],
+  ])('accepts a threshold on %s', (_name, overrides) => {
+    const config = validateConfig(
+      {
+        providers: [{ id: 'sim', type: 'mock' }],
+        monitors: { definitions: [{ ...probeThreshold, ...overrides }] },
+      },
+      { source: 't', env: {} },
+    );
+    expect(config.monitors?.definitions[0]).toMatchObject(overrides);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'a probe metric grouped by provider',
+      { ...probeThreshold, metric: 'probe.failure_rate', groupBy: ['environment', 'provider'] },
+      'monitors.definitions[0].groupBy: got ["environment","provider"]; probe.failure_rate groups by environment and model only',
+    ],
+    [
+      'a probe metric filtered by application',
+      { ...probeThreshold, metric: 'probe.latency.p95', filters: { application: 'checkout' } },
+      'monitors.definitions[0].filters: probe.latency.p95 filters by environment and model only',
+    ],
+    [
+      'an anomaly monitor on probe.latency.p95 (probes keep no series)',
+      { id: 'probe-anomaly', type: 'anomaly', metric: 'probe.latency.p95', window: '5m' },
+      'monitors.definitions[0].metric: got "probe.latency.p95"; anomaly monitors need a metric with a stored series',
+    ],
+    [
+      'a forecast monitor on probe.count',
+      { id: 'probe-forecast', type: 'forecast', metric: 'probe.count', window: '1h', budgetUsd: 10 },
+      'monitors.definitions[0].metric: got "probe.count"; forecast monitors need a metric with a stored series',
+    ],
+  ])('refuses %s', (_name, definition, problem) => {
+    const problems = problemsOf({ monitors: { definitions: [definition] } });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(problem);
+  });
+});
