@@ -48,8 +48,10 @@ interface Chunk {
   error?: { code?: string | number | null; message?: string };
 }
 
-/** Longest answer or error body kept from a probe call (characters). */
+/** Longest streamed answer kept from a probe call (characters). */
 const MAX_TEXT = 20_000;
+/** Longest whole body (a JSON completion or an error) read: it is parsed, so it must not be cut short. */
+const MAX_BODY = 1024 * 1024;
 
 function parse(text: string): Chunk | undefined {
   try {
@@ -149,7 +151,7 @@ export async function runProbe(call: ProbeCall): Promise<ProbeOutcome> {
     let buffer = '';
     for await (const piece of response.body as AsyncIterable<string>) {
       if (whole) {
-        if (text.length < MAX_TEXT) text += piece;
+        if (text.length < MAX_BODY) text += piece;
         continue;
       }
       buffer += piece;
