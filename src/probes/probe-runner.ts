@@ -224,6 +224,8 @@ export class ProbeRunner {
         environment.usageModels = await read;
         environment.usage = { ...environment.usage, lastOkAtMs: clock.now(), error: null, errorCode: null };
       } catch (error) {
+        // Stopping is not a usage failure: keep the status and the list as they were.
+        if (this.#abort.signal.aborted) return;
         environment.usage = {
           ...environment.usage,
           lastErrorAtMs: clock.now(),
