@@ -202,6 +202,19 @@ describe('fetchUsageModels', () => {
     expect(error.name).toBe('UsageFetchError');
   });
 
+  it('an aborted signal ends a read that hangs, as KEEL_PROBE_USAGE_UNREACHABLE', async () => {
+    server.enqueue({ kind: 'hang' });
+    const controller = new AbortController();
+    const pending = errorOf(() =>
+      fetchUsageModels({ url: `${server.url}/usage`, timeoutMs: 600_000, signal: controller.signal }),
+    );
+    await expect.poll(() => server.requests.length).toBe(1);
+    controller.abort(new Error('probes stopped'));
+    const error = await pending;
+    expect(error.code).toBe('KEEL_PROBE_USAGE_UNREACHABLE');
+    expect(error.message).toContain('probes stopped');
+  }, 5_000);
+
   it('an endpoint that never answers is KEEL_PROBE_USAGE_UNREACHABLE after timeoutMs', async () => {
     server.enqueue({ kind: 'hang' });
     const error = await errorOf(() => fetchUsageModels({ url: `${server.url}/usage`, timeoutMs: 100 }));

@@ -256,6 +256,21 @@ describe('ProbeRunner cycles', () => {
     expect(onMeasurement).toHaveBeenCalledTimes(1);
   });
 
+  // The usage read's own deadline is 10 s: a stop() that waited for it would miss this test's 5 s.
+  it('stop() aborts a hanging usage read too, without reporting it as a usage failure', async () => {
+    endpoint.usage = () => {}; // never answers
+    const onError = vi.fn();
+    const runner = runnerOf({ ...prodAt(), models: ['m'], timeoutMs: 600_000 }, { onError });
+    runner.start();
+    scheduler.runSoon();
+    await expect.poll(() => endpoint.usageReads().length).toBe(1);
+    await runner.stop();
+    expect(onError).not.toHaveBeenCalled();
+    expect(runner.status().environments[0]?.usage).toMatchObject({ error: null, errorCode: null });
+    expect(endpoint.chats()).toHaveLength(0);
+    expect(store.list({ skip: 0, limit: 10 }).total).toBe(0);
+  }, 5_000);
+
   it('prices every measurement, tells onMeasurement of each stored one, and sums the cycle', async () => {
     endpoint.chat = (model, response) =>
       model === 'broken'

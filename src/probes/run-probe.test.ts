@@ -280,6 +280,36 @@ describe('runProbe: failures', () => {
     expect(outcome.latencyMs).not.toBeNull();
   });
 
+  it('a JSON completion of several hundred kilobytes is still read whole', async () => {
+    const content = `pong${' and then some'.repeat(20_000)}`;
+    server.enqueue({
+      kind: 'json',
+      body: {
+        model: 'gpt-4o-2024',
+        choices: [{ message: { role: 'assistant', content } }],
+        usage: { total_tokens: 4_000 },
+      },
+    });
+    const outcome = await runProbe(call({ expect: parseExpectation('/^pong/') }));
+    expect(outcome).toMatchObject({
+      success: true,
+      errorCode: null,
+      totalTokens: 4_000,
+      servedModel: 'gpt-4o-2024',
+    });
+  });
+
+  it('an HTTP error body of several hundred kilobytes still gives its code', async () => {
+    server.enqueue({
+      kind: 'json',
+      status: 400,
+      body: { error: { code: 'KEEL_BAD_REQUEST', message: 'x'.repeat(300_000) } },
+    });
+    const outcome = await runProbe(call());
+    expect(outcome).toMatchObject({ success: false, status: 400, errorCode: 'KEEL_BAD_REQUEST' });
+    expect(outcome.error).toHaveLength(500);
+  });
+
   it('a JSON completion with an empty message is KEEL_PROBE_EMPTY_ANSWER', async () => {
     server.enqueue({ kind: 'json', body: { choices: [{ message: { role: 'assistant', content: '' } }] } });
     expect((await runProbe(call())).errorCode).toBe('KEEL_PROBE_EMPTY_ANSWER');
