@@ -127,6 +127,15 @@ export const probesSchema = z
         message: 'full mode uses each environment’s baseUrl; remove probes.baseUrl or use mode: simple',
       });
     }
+    // The runner reads probes.usageUrl in simple mode only: in full mode it would be ignored silently.
+    if (probes.mode === 'full' && probes.usageUrl !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['usageUrl'],
+        message:
+          'full mode reads each environment’s usageUrl; move it to probes.environments[].usageUrl or use mode: simple',
+      });
+    }
     if (probes.expect !== undefined) {
       try {
         parseExpectation(probes.expect);
