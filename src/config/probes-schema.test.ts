@@ -104,6 +104,17 @@ describe('probes config', () => {
       ],
     ],
     [
+      'probes.usageUrl in full mode (each environment names its own)',
+      {
+        mode: 'full',
+        usageUrl: 'http://a/usage',
+        environments: [environment('prod', { baseUrl: 'http://b' })],
+      },
+      [
+        'probes.usageUrl: full mode reads each environment’s usageUrl; move it to probes.environments[].usageUrl or use mode: simple',
+      ],
+    ],
+    [
       'an environment listed twice',
       { environments: [environment('prod'), environment('dev'), environment('prod')] },
       ['probes.environments[2].name: environment "prod" is listed twice'],
