@@ -237,6 +237,29 @@ describe('ProbeRunner endpoints and keys', () => {
     });
   });
 
+  it('sends usageApiKeyEnv’s token to the usage endpoint only, an environment’s own first', async () => {
+    const url = fixture.endpoint.url;
+    const runner = fixture.runnerOf(
+      {
+        mode: 'full',
+        apiKeyEnv: 'GATEWAY_KEY',
+        usageApiKeyEnv: 'ADMIN_TOKEN',
+        models: ['m'],
+        environments: [
+          { name: 'prod', baseUrl: url, usageUrl: `${url}/usage?env=prod`, usageApiKeyEnv: 'PROD_ADMIN' },
+          { name: 'dev', baseUrl: url, usageUrl: `${url}/usage?env=dev` },
+        ],
+      },
+      { env: { GATEWAY_KEY: 'k-gateway', ADMIN_TOKEN: 't-admin', PROD_ADMIN: 't-prod' } },
+    );
+    await runner.runCycle();
+    const keyOf = (request: RecordedRequest) => request.headers.authorization ?? null;
+    expect(fixture.endpoint.chats().map(keyOf)).toEqual(['Bearer k-gateway', 'Bearer k-gateway']);
+    expect(
+      Object.fromEntries(fixture.endpoint.usageReads().map((request) => [request.url, keyOf(request)])),
+    ).toEqual({ '/usage?env=prod': 'Bearer t-prod', '/usage?env=dev': 'Bearer t-admin' });
+  });
+
   it('probes with the configured prompt, maxTokens and expectation', async () => {
     fixture.endpoint.chat = (model, response) => answerPong(response, model);
     const runner = fixture.runnerOf({
