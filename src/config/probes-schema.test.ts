@@ -207,6 +207,10 @@ describe('probes config', () => {
 });
 
 describe('parseExpectation', () => {
+  it('refuses a /pattern/ with an unknown flag rather than reading it as a substring', () => {
+    expect(() => parseExpectation('/pong/x')).toThrow(/not a regular expression/);
+  });
+
   it.each<[string, string, boolean]>([
     ['pong', 'pong', true],
     ['pong', 'PONG!', true],
@@ -221,7 +225,6 @@ describe('parseExpectation', () => {
     // Without a closing slash and flags it is a substring.
     ['/pong', 'say /pong', true],
     ['/pong', 'pong', false],
-    ['/pong/x', 'pong', false],
   ])('%j on %j is %s', (expectation, answer, matches) => {
     expect(parseExpectation(expectation)(answer)).toBe(matches);
   });

@@ -162,7 +162,7 @@ export type ProbeEnvironmentConfig = z.output<typeof probeEnvironmentSchema>;
  * @example parseExpectation('pong')('PONG!') // true
  */
 export function parseExpectation(expect: string): (answer: string) => boolean {
-  const regex = /^\/(.+)\/([dgimsuvy]*)$/s.exec(expect);
+  const regex = /^\/(.+)\/([a-z]*)$/s.exec(expect);
   if (regex?.[1] !== undefined) {
     let pattern: RegExp;
     try {

@@ -162,7 +162,7 @@ export class ProbeRunner {
       const outcome = await this.#probe(environment, model);
       if (this.#abort.signal.aborted) return;
       if (!outcome.success) failures += 1;
-      this.#store(environment.name, { ...outcome, atMs, costUsd: this.#options.costUsd?.(outcome) ?? null });
+      this.#store(environment.name, { ...outcome, atMs, costUsd: this.#cost(environment.name, outcome) });
     });
     try {
       store.prune(clock.now() - config.retentionMs);
@@ -187,6 +187,16 @@ export class ProbeRunner {
       signal: this.#abort.signal,
       dispatcher,
     });
+  }
+
+  /** The call's cost; a price lookup that throws costs the measurement its cost, not the cycle. */
+  #cost(environment: string, outcome: ProbeOutcome): number | null {
+    try {
+      return this.#options.costUsd?.(outcome) ?? null;
+    } catch (error) {
+      this.#options.onError?.(error, { environment, stage: 'store' });
+      return null;
+    }
   }
 
   #store(environment: string, measurement: Omit<ProbeMeasurement, 'id'>): void {

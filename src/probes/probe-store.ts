@@ -84,7 +84,7 @@ interface MeasurementRow {
   error: string | null;
 }
 
-/** Rows one window read returns at most: a probe loop writes a few hundred an hour. */
+/** Rows one window read returns at most (the newest): a probe loop writes a few hundred an hour. */
 const MAX_WINDOW_ROWS = 100_000;
 /** Rows one prune deletes at most, so a long-stopped Keel catches up without one long write. */
 const PRUNE_BATCH = 5_000;
@@ -196,8 +196,9 @@ export class SqliteProbeStore {
     const { where, params } = whereClause({ ...options.filters, fromMs: options.fromMs, toMs: options.toMs });
     const rows = this.#db
       .prepare(
-        `SELECT environment, model, success, latency_ms, ttft_ms FROM probe_measurements ${where}
-         ORDER BY at_ms LIMIT ${MAX_WINDOW_ROWS}`,
+        `SELECT environment, model, success, latency_ms, ttft_ms FROM
+           (SELECT * FROM probe_measurements ${where} ORDER BY at_ms DESC, id DESC LIMIT ${MAX_WINDOW_ROWS})
+         ORDER BY at_ms, id`,
       )
       .all(params) as Pick<MeasurementRow, 'environment' | 'model' | 'success' | 'latency_ms' | 'ttft_ms'>[];
     const groups = new Map<string, ProbeWindowGroup>();

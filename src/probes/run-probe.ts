@@ -4,7 +4,7 @@ import { request, type Dispatcher } from 'undici';
 import { PROBE_APPLICATION } from '../config/probes-schema.js';
 import type { ProbeMeasurement } from './probe-store.js';
 
-/** Stable codes of a failed probe, stored with the measurement (docs/errors.md#probe-codes). */
+/** Stable codes of a failed probe, stored with the measurement (docs/errors.md#probe-measurement-codes). */
 export const ProbeErrorCodes = {
   timeout: 'KEEL_PROBE_TIMEOUT',
   unreachable: 'KEEL_PROBE_UNREACHABLE',
