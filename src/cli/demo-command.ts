@@ -57,12 +57,16 @@ export function parseDemoOptions(args: string[]): DemoOptions {
  */
 export async function demoCommand(
   args: string[],
-  io: { output: DemoOutput; signal?: AbortSignal | undefined },
+  io: {
+    output: DemoOutput;
+    signal?: AbortSignal | undefined;
+    onStoryEnd?: DemoOptions['onStoryEnd'];
+  },
 ): Promise<{ exitCode: number; result: DemoResult }> {
   const options = parseDemoOptions(args);
   let result: DemoResult;
   try {
-    result = await runDemo({ ...options, output: io.output, signal: io.signal });
+    result = await runDemo({ ...options, output: io.output, signal: io.signal, onStoryEnd: io.onStoryEnd });
   } catch (error) {
     if ((error as { code?: unknown }).code === 'EADDRINUSE') {
       throw new DemoOptionError(

@@ -43,6 +43,8 @@ export interface DemoNarratorOptions {
   backup: string;
   model: string;
   rps: number;
+  /** The mixed profile's rate during its bursts. */
+  burstRps: number;
   spikeLatencyMs: number;
   quietPeriodMs: number;
   /** The p95 (ms) the latency monitor alerts at: the rolling p95 reaching it is "rising". */
@@ -184,11 +186,11 @@ export class DemoNarrator {
   #onPhase(phase: DemoPhase, atMs: number): string[] {
     this.#phase = phase;
     this.#phaseStartedMs = atMs;
-    const { primary, backup, model, rps, spikeLatencyMs } = this.#options;
+    const { primary, backup, model, rps, burstRps, spikeLatencyMs } = this.#options;
     switch (phase) {
       case 'baseline':
         return [
-          `▶ 1/4 baseline: mixed traffic at ${rps} rps to ${model} (${primary} first, ${backup} as backup)`,
+          `▶ 1/4 baseline: mixed traffic to ${model}, ${rps} rps with bursts of ${burstRps} (${primary} first, ${backup} as backup)`,
         ];
       case 'spike':
         this.#baselineP95 = percentile(this.#primaryLatencies, 0.95);

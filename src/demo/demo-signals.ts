@@ -46,8 +46,11 @@ export type DemoSignal =
       to: IncidentStatus;
     };
 
+/** A request that ended. */
+export type RequestSignal = Extract<DemoSignal, { kind: 'request' }>;
+
 /** The signal of a request:end event: who answered, and whether it took a failover to get there. */
-export function requestSignal(event: RequestEndEvent, atMs: number): DemoSignal {
+export function requestSignal(event: RequestEndEvent, atMs: number): RequestSignal {
   const served = event.outcome === 'ok' ? event.providerId : undefined;
   const failed =
     served === undefined

@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { createKeel, type Keel } from '../compose/create-keel.js';
 import { validateConfig } from '../config/index.js';
 import type { Incident } from '../incidents/incident.js';
+import { rateAt } from '../traffic/plan-traffic.js';
 import { runTraffic } from '../traffic/run-traffic.js';
 import type { TrafficOptions } from '../traffic/traffic-options.js';
 import {
@@ -151,6 +152,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     backup: demoBackup,
     model: demoModel,
     rps: timings.rps,
+    // The last seconds of each 10 s cycle of the mixed profile.
+    burstRps: rateAt({ profile: 'mixed', rps: timings.rps, atMs: 9_999 }),
     spikeLatencyMs: timings.spikeLatencyMs,
     quietPeriodMs: timings.quietPeriodMs,
     latencyCriticalMs: demoLatencyCriticalMs,
