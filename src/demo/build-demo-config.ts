@@ -15,7 +15,7 @@ export const demoMonitorIds = { latency: 'primary-latency', breaker: 'primary-br
 
 /** p95 latency of the primary that raises the alert, and the level it must fall under to recover. */
 export const demoLatencyCriticalMs = 2000;
-const latencyRecoveryMs = 1500;
+const latencyRecoveryMs = 1600;
 
 /**
  * The demo config: everything in `dataDir` (keel.db, ops.db, keys.db, spool), two monitors watching

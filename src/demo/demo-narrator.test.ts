@@ -252,5 +252,14 @@ describe('demo summary', () => {
     expect(
       formatDemoSummary({ counts, incidents: [], baseUrl: 'http://h:1', primary: 'a', backup: 'b' }).at(-1),
     ).toMatch(/^✗ no incident opened/);
+    const stopped = {
+      counts,
+      incidents: [],
+      baseUrl: 'http://h:1',
+      primary: 'a',
+      backup: 'b',
+      stopped: true,
+    };
+    expect(formatDemoSummary(stopped).at(-1)).toBe('■ stopped before the story ended');
   });
 });

@@ -162,6 +162,11 @@ export class DemoNarrator {
     return lines;
   }
 
+  /** The line told when the user stops the story before its end. */
+  stopped(atMs: number): string[] {
+    return [`[${formatElapsed(atMs - this.#options.startedAtMs)}] ■ stopped: chaos cleared, Keel closing`];
+  }
+
   #reach(milestone: DemoMilestone, atMs: number, text: string): string[] {
     if (this.#reached.has(milestone)) return [];
     this.#reached.set(milestone, atMs);
@@ -198,7 +203,10 @@ export class DemoNarrator {
       case 'outage':
         return [`▶ 3/4 outage: chaos fails every ${primary} call (503)`];
       case 'recovery':
-        return [`▶ 4/4 recovery: chaos cleared; ${primary} answers normally again`];
+        return [
+          `▶ 4/4 recovery: chaos cleared; ${primary} answers normally again`,
+          '… monitors read per-minute rollups: the latency monitor recovers once a minute that started after the spike fills its window',
+        ];
     }
   }
 

@@ -14,6 +14,8 @@ export function formatDemoSummary(options: {
   baseUrl: string;
   primary: string;
   backup: string;
+  /** The user stopped the story before its end. */
+  stopped?: boolean | undefined;
 }): string[] {
   const { counts, incidents, baseUrl, primary, backup } = options;
   const served = Object.entries(counts.byProvider)
@@ -33,7 +35,9 @@ export function formatDemoSummary(options: {
       `  ${incident.id}  ${incident.status.padEnd(8)}  ${incident.severity}  ${incident.title}  → ${baseUrl}/ui/incidents/${encodeURIComponent(incident.id)}`,
     );
   }
-  if (incidents.length === 0) {
+  if (options.stopped === true) {
+    lines.push('■ stopped before the story ended');
+  } else if (incidents.length === 0) {
     lines.push('✗ no incident opened: the monitors did not alert (see the missed milestones above)');
   } else if (!demoSucceeded(incidents)) {
     lines.push('✗ not every incident resolved in time: the dashboard shows where each one stands');

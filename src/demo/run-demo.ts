@@ -1,7 +1,7 @@
 // `keel demo`'s story: start Keel on simulated providers, send traffic, break the primary twice, narrate, recover.
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import { createKeel, type Keel } from '../compose/create-keel.js';
 import { validateConfig } from '../config/index.js';
@@ -109,7 +109,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     for (const line of lines) output.write(`${line}\n`);
   };
   const timings = options.timings ?? (options.short === true ? shortDemoTimings : fullDemoTimings);
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'keel-demo-'));
+  const dataDir = resolve(options.dataDir ?? mkdtempSync(join(tmpdir(), 'keel-demo-')));
   mkdirSync(dataDir, { recursive: true });
   const storyMs = timings.baselineMs + timings.spike.maxMs + timings.outage.maxMs;
   const clock = new OffsetClock(
@@ -199,18 +199,42 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     print(narrator.endPhase(phase, clock.now()));
   };
 
+  // Chaos always ends by itself too (forMs), should the demo die before it clears it.
+  const chaosForMs = storyMs + timings.recoveryMaxMs;
+  const acts: { phase: DemoPhase; limits: { minMs: number; maxMs: number }; before: () => void }[] = [
+    {
+      phase: 'baseline',
+      limits: { minMs: timings.baselineMs, maxMs: timings.baselineMs },
+      before: () => undefined,
+    },
+    {
+      phase: 'spike',
+      limits: timings.spike,
+      before: () =>
+        keel.chaos.inject({ target: demoPrimary, latencyMs: timings.spikeLatencyMs, forMs: chaosForMs }),
+    },
+    {
+      phase: 'outage',
+      limits: timings.outage,
+      before: () =>
+        keel.chaos.inject({ target: demoPrimary, outage: true, errorKind: '503', forMs: chaosForMs }),
+    },
+    {
+      phase: 'recovery',
+      limits: { minMs: 0, maxMs: timings.recoveryMaxMs },
+      before: () => keel.chaos.clear(demoPrimary),
+    },
+  ];
   try {
-    await runPhase('baseline', { minMs: timings.baselineMs, maxMs: timings.baselineMs });
-    // Chaos always ends by itself too (forMs), should the demo die before it clears it.
-    const chaosForMs = storyMs + timings.recoveryMaxMs;
-    if (!aborted())
-      keel.chaos.inject({ target: demoPrimary, latencyMs: timings.spikeLatencyMs, forMs: chaosForMs });
-    await runPhase('spike', timings.spike);
-    if (!aborted())
-      keel.chaos.inject({ target: demoPrimary, outage: true, errorKind: '503', forMs: chaosForMs });
-    await runPhase('outage', timings.outage);
-    keel.chaos.clear(demoPrimary);
-    await runPhase('recovery', { minMs: 0, maxMs: timings.recoveryMaxMs });
+    for (const act of acts) {
+      if (aborted()) break;
+      act.before();
+      await runPhase(act.phase, act.limits);
+    }
+    if (aborted()) {
+      keel.chaos.clear(demoPrimary);
+      print(narrator.stopped(clock.now()));
+    }
   } catch (error) {
     stopStoryTraffic();
     stopWatching();
@@ -222,6 +246,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     .list({ fromMs: startedAtMs, limit: 200 })
     .incidents.sort((a, b) => a.number - b.number);
   const ok = demoSucceeded(incidents);
+  const leaveRunning = options.exit !== true && !aborted();
+  // Closing now: nothing more to tell after the summary.
+  if (!leaveRunning) stopWatching();
   print([
     '',
     ...formatDemoSummary({
@@ -230,13 +257,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       baseUrl: url,
       primary: demoPrimary,
       backup: demoBackup,
+      stopped: aborted(),
     }),
   ]);
   try {
     await options.onStoryEnd?.({ keel, url });
     stopStoryTraffic();
     await traffic.catch(() => undefined);
-    if (options.exit !== true && !aborted()) {
+    if (leaveRunning && !aborted()) {
       print([
         '',
         `The dashboard keeps running at ${url}/ui with light traffic (${timings.idleRps} rps). Ctrl-C stops Keel.`,

@@ -64,7 +64,10 @@ export function watchKeel(options: {
     }
   };
   const stopPolling = (options.scheduler ?? timerScheduler).every(options.pollMs ?? 250, poll);
+  let stopped = false;
   return () => {
+    if (stopped) return;
+    stopped = true;
     stopPolling();
     offRequest();
     offBreaker();
