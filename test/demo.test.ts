@@ -81,5 +81,5 @@ describe('keel demo', () => {
     ]);
     // The link the narration prints is a dashboard page.
     expect(dashboard).toContain('<html');
-  }, 110_000);
+  }, 150_000);
 });

@@ -129,16 +129,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     { source: 'keel demo', env: {} },
   );
   // Keel's own log goes to a file: the terminal is the narration's.
-  const logger = pino(
-    { level: 'info', base: { service: 'keel' } },
-    pino.destination({ dest: join(dataDir, 'keel.log'), sync: true }),
-  );
+  const logFile = pino.destination({ dest: join(dataDir, 'keel.log'), sync: true });
+  const logger = pino({ level: 'info', base: { service: 'keel' } }, logFile);
   const keel = createKeel({ config, clock, logger, uiDirectory: options.uiDirectory });
   let url: string;
   try {
     url = browsable(await keel.listen({ port, host }));
   } catch (error) {
     await keel.close(0);
+    logFile.end();
     throw error;
   }
   const startedAtMs = clock.now();
@@ -240,6 +239,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     stopWatching();
     await traffic.catch(() => undefined);
     await keel.close(2000);
+    logFile.end();
     throw error;
   }
   const incidents = keel.operations.incidents
@@ -280,6 +280,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     stopWatching();
     options.signal?.removeEventListener('abort', stopStoryTraffic);
     await keel.close(2000);
+    logFile.end();
   }
   return { ok, url, dataDir, incidents, counts: narrator.counts, missed };
 }
