@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { demoCommand } from '../src/cli/demo-command.js';
+import { runDemo } from '../src/demo/run-demo.js';
 import type { Incident } from '../src/incidents/incident.js';
 
 /** Index of the first line matching `pattern` at or after `from`; -1 when none. */
@@ -82,4 +83,32 @@ describe('keel demo', () => {
     // The link the narration prints is a dashboard page.
     expect(dashboard).toContain('<html');
   }, 150_000);
+
+  it('stops where it is on Ctrl-C: the chaos is cleared, the summary says so, Keel closes', async () => {
+    const controller = new AbortController();
+    let text = '';
+    let url = '';
+    const result = await runDemo({
+      short: true,
+      port: 0,
+      dataDir: mkdtempSync(join(tmpdir(), 'keel-demo-stop-')),
+      signal: controller.signal,
+      output: {
+        write: (chunk: string) => {
+          text += chunk;
+          // Stop as soon as the story begins (the first act's line).
+          if (chunk.includes('▶ 1/4 baseline')) controller.abort();
+        },
+      },
+      onStoryEnd: (story) => {
+        url = story.url;
+        expect(story.keel.chaos.list()).toEqual([]);
+      },
+    });
+    expect(result.ok).toBe(false);
+    expect(text).toContain('■ stopped: chaos cleared, Keel closing');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('■ stopped before the story ended');
+    expect(text).not.toContain('▶ 2/4');
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+  }, 60_000);
 });
