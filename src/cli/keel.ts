@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `keel` command: start the gateway, check a config file, read stats, manage gateway keys, send traffic, inject chaos, export.
+// The `keel` command: start the gateway, run the demo, check a config file, read stats, manage gateway keys, send traffic, inject chaos, export.
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ConfigError, demoConfig, loadConfigFile, validateConfig, type KeelConfig } from '../config/index.js';
@@ -11,11 +11,13 @@ import { exportCommand, exportUsage } from './export-command.js';
 import { trafficCommand, trafficUsage } from './traffic-command.js';
 import { TrafficOptionError } from '../traffic/traffic-options.js';
 import { chaosCommand, chaosUsage } from './chaos-command.js';
+import { demoCommand, DemoOptionError, demoUsage } from './demo-command.js';
 
 const usage = `Usage:
   keel start [--config FILE] [--port N] [--host ADDRESS]
       Start the gateway. Without a config (--config or KEEL_CONFIG) it runs the built-in demo:
       simulated providers, no provider keys needed. Port: --port, KEEL_PORT, server.port, or 8080.
+${demoUsage}
   keel check-config FILE
       Validate a config file and print what it defines.
   keel stats [--url URL | --store FILE] [--window 1h]
@@ -123,6 +125,15 @@ async function main(argv: string[]): Promise<void> {
       return start(rest);
     case 'check-config':
       return checkConfig(rest);
+    case 'demo': {
+      const controller = new AbortController();
+      // Ctrl-C ends the story (or the dashboard left running) and closes Keel gracefully.
+      process.once('SIGINT', () => controller.abort());
+      process.once('SIGTERM', () => controller.abort());
+      const { exitCode } = await demoCommand(rest, { output: process.stdout, signal: controller.signal });
+      process.exitCode = exitCode;
+      return;
+    }
     case 'stats': {
       const { values } = parseArgs({
         args: rest,
@@ -197,6 +208,7 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof ConfigError) fail(`keel: ${error.message}`);
   if (error instanceof TrafficOptionError) fail(`keel traffic: ${error.message} (${error.code})`);
+  if (error instanceof DemoOptionError) fail(`keel demo: ${error.message}`);
   if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
     fail(`keel: ${error.message}\n\n${usage}`);
   }
