@@ -125,10 +125,12 @@ export async function fetchUsageModels(options: {
   }
   let text = '';
   try {
-    response.body.setEncoding('utf8');
-    for await (const piece of response.body as AsyncIterable<string>) {
-      text += piece;
-      if (text.length > MAX_BODY_BYTES) {
+    const decoder = new TextDecoder();
+    let bytes = 0;
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      text += decoder.decode(chunk, { stream: true });
+      if (bytes > MAX_BODY_BYTES) {
         response.body.destroy();
         throw new UsageFetchError(
           UsageErrorCodes.badShape,

@@ -129,6 +129,21 @@ describe('runProbe: a streamed answer', () => {
     const outcome = await runProbe(call());
     expect(outcome).toMatchObject({ success: true, errorCode: null });
   });
+
+  it('decodes a character whose bytes arrive in two chunks', async () => {
+    const bytes = Buffer.from(sse(delta('café'), '[DONE]'));
+    const split = bytes.indexOf(Buffer.from('é')) + 1; // between the two bytes of é
+    server.enqueue({
+      kind: 'handler',
+      handle: (_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write(bytes.subarray(0, split));
+        setTimeout(() => response.end(bytes.subarray(split)), 20);
+      },
+    });
+    const outcome = await runProbe(call({ expect: parseExpectation('café') }));
+    expect(outcome).toMatchObject({ success: true, errorCode: null });
+  });
 });
 
 describe('runProbe: the answer against probes.expect', () => {

@@ -1,5 +1,6 @@
 // One probe call: a small chat completion to an OpenAI-compatible endpoint, timed end to end and checked.
 import { performance } from 'node:perf_hooks';
+import { createParser } from 'eventsource-parser';
 import { request, type Dispatcher } from 'undici';
 import { PROBE_APPLICATION } from '../config/probes-schema.js';
 import type { ProbeMeasurement } from './probe-store.js';
@@ -129,10 +130,8 @@ export async function runProbe(call: ProbeCall): Promise<ProbeOutcome> {
   const ok = response.statusCode >= 200 && response.statusCode <= 299;
   // A server that ignores `stream: true` answers one JSON completion: read it whole.
   const whole = !ok || !String(response.headers['content-type'] ?? '').includes('text/event-stream');
-  const handleLine = (line: string) => {
-    if (!line.startsWith('data:')) return;
-    const data = line.slice(5).trim();
-    if (data === '[DONE]') {
+  const handleData = (data: string) => {
+    if (data.trim() === '[DONE]') {
       done = true;
       return;
     }
@@ -147,19 +146,14 @@ export async function runProbe(call: ProbeCall): Promise<ProbeOutcome> {
     }
   };
   try {
-    response.body.setEncoding('utf8');
-    let buffer = '';
-    for await (const piece of response.body as AsyncIterable<string>) {
-      if (whole) {
-        if (text.length < MAX_BODY) text += piece;
-        continue;
-      }
-      buffer += piece;
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      lines.forEach(handleLine);
+    const events = createParser({ onEvent: (event) => handleData(event.data) });
+    // A character split across two chunks is decoded once both have come.
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      const piece = decoder.decode(chunk, { stream: true });
+      if (!whole) events.feed(piece);
+      else if (text.length < MAX_BODY) text += piece;
     }
-    if (!whole) handleLine(buffer);
   } catch (error) {
     base.latencyMs = performance.now() - started;
     return failed(base, signal.aborted ? ProbeErrorCodes.timeout : ProbeErrorCodes.streamCut, error);

@@ -60,9 +60,10 @@ async function readStream(body: Dispatcher.ResponseData['body']): Promise<{
     if (chunk?.usage) usage = chunk.usage;
     if (chunk?.error !== undefined) errorCode = chunk.error.code ?? 'KEEL_TRAFFIC_STREAM_ERROR';
   };
-  body.setEncoding('utf8');
-  for await (const piece of body as AsyncIterable<string>) {
-    buffer += piece;
+  // A character split across two chunks is decoded once both have come.
+  const decoder = new TextDecoder();
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    buffer += decoder.decode(chunk, { stream: true });
     const lines = buffer.split('\n');
     buffer = lines.pop() ?? '';
     lines.forEach(handleLine);
