@@ -227,6 +227,7 @@ describe('demo summary', () => {
     answered: 8,
     refused: 1,
     failed: 1,
+    failedByCode: { KEEL_STREAM_INTERRUPTED: 1 },
     failovers: 3,
     byProvider: { a: 5, b: 3 },
   };
@@ -247,6 +248,9 @@ describe('demo summary', () => {
       backup: 'b',
     });
     expect(lines).toContain('failovers: 3 answered by b after a failed');
+    expect(lines[1]).toContain(
+      '1 failed (KEEL_STREAM_INTERRUPTED 1; streams cut after their first token cannot fail over)',
+    );
     expect(lines).toContain('  INC-1  resolved  SEV-3  slow  → http://h:1/ui/incidents/INC-1');
     expect(lines.at(-1)).toMatch(/^✓ /);
     expect(

@@ -61,6 +61,8 @@ export interface DemoCounts {
   refused: number;
   /** 5xx or no answer. */
   failed: number;
+  /** The failed requests by error code. */
+  failedByCode: Record<string, number>;
   failovers: number;
   byProvider: Record<string, number>;
 }
@@ -104,6 +106,7 @@ export class DemoNarrator {
     answered: 0,
     refused: 0,
     failed: 0,
+    failedByCode: {},
     failovers: 0,
     byProvider: {},
   };
@@ -216,7 +219,11 @@ export class DemoNarrator {
     counts.requests++;
     if (signal.ok) counts.answered++;
     else if (signal.status >= 400 && signal.status < 500) counts.refused++;
-    else counts.failed++;
+    else {
+      counts.failed++;
+      const code = signal.errorCode ?? 'unknown';
+      counts.failedByCode[code] = (counts.failedByCode[code] ?? 0) + 1;
+    }
     if (signal.ok && signal.providerId !== undefined)
       counts.byProvider[signal.providerId] = (counts.byProvider[signal.providerId] ?? 0) + 1;
     const lines: string[] = [];

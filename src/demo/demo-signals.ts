@@ -22,6 +22,8 @@ export type DemoSignal =
       failedOverFrom?: string | undefined;
       /** Why that earlier attempt did not answer: its error code, or "breaker open" when skipped. */
       failoverReason?: string | undefined;
+      /** The request's own error code, when it failed. */
+      errorCode?: string | undefined;
     }
   | { kind: 'breaker'; atMs: number; target: string; from: BreakerStatus; to: BreakerStatus; reason: string }
   | {
@@ -64,6 +66,7 @@ export function requestSignal(event: RequestEndEvent, atMs: number): RequestSign
     providerId: event.providerId,
     totalMs: event.totalMs,
     failedOverFrom: failed?.providerId,
+    errorCode: event.outcome === 'ok' ? undefined : event.errorCode,
     failoverReason:
       failed === undefined ? undefined : failed.outcome === 'skipped' ? 'breaker open' : failed.errorCode,
   };

@@ -22,10 +22,20 @@ export function formatDemoSummary(options: {
     .sort(([, a], [, b]) => b - a)
     .map(([provider, answered]) => `${provider} ${answered}`)
     .join(', ');
+  const failures = Object.entries(counts.failedByCode)
+    .sort(([, a], [, b]) => b - a)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(', ');
+  // A simulated stream cut after its first token reached the client cannot be failed over.
+  const cuts =
+    counts.failedByCode.KEEL_STREAM_INTERRUPTED === undefined
+      ? ''
+      : '; streams cut after their first token cannot fail over';
   const lines = [
     '── summary ──',
     `requests:  ${counts.requests} sent, ${counts.answered} answered${served === '' ? '' : ` (${served})`}, ` +
-      `${counts.refused} refused on purpose (the mixed traffic's malformed calls), ${counts.failed} failed`,
+      `${counts.refused} refused on purpose (the mixed traffic's malformed calls), ${counts.failed} failed` +
+      (failures === '' ? '' : ` (${failures}${cuts})`),
     `failovers: ${counts.failovers} answered by ${backup} after ${primary} failed`,
   ];
   if (incidents.length === 0) lines.push('incidents: none opened');
