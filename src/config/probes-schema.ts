@@ -6,6 +6,16 @@ export const PROBE_APPLICATION = 'keel-probe';
 
 const url = z
   .url({ protocol: /^https?$/, error: 'write an http:// or https:// URL' })
+  .refine(
+    (text) => {
+      const parsed = new URL(text);
+      return parsed.username === '' && parsed.password === '';
+    },
+    {
+      message:
+        'credentials in the URL are not sent; name the variable holding them in apiKeyEnv or usageApiKeyEnv',
+    },
+  )
   .describe('An http(s) URL.');
 
 const envName = z

@@ -126,7 +126,20 @@ describe('observeProbes', () => {
       toMs: NOW + 1,
       groupBy: ['model', 'environment'],
       filters: { environment: 'prod', model: 'gpt-4o' },
+      // A failure rate needs only the counts, not the latencies.
+      values: 'none',
     });
+  });
+
+  it.each([
+    ['probe.latency.p95', 'latency'],
+    ['probe.latency.avg', 'latency'],
+    ['probe.ttft.p95', 'ttft'],
+    ['probe.count', 'none'],
+  ])('asks the store for the values %s needs: %s', (metric, values) => {
+    const read = vi.fn<ProbeWindowReader>(() => []);
+    observeProbes({ definition: thresholdOf({ metric }), nowMs: NOW, read });
+    expect(read.mock.calls[0]?.[0].values).toBe(values);
   });
 
   it('one observation per group, with the number of probes as requests', () => {

@@ -11,7 +11,16 @@ export type ProbeWindowReader = (options: {
   toMs: number;
   groupBy: readonly ProbeDimension[];
   filters?: Partial<Record<ProbeDimension, string>> | undefined;
+  /** Which values of the successes the metric needs (counts always come). */
+  values?: 'both' | 'latency' | 'ttft' | 'none' | undefined;
 }) => ProbeWindowGroup[];
+
+/** The values a probe metric needs beside the counts. */
+function valuesOf(metric: string): 'latency' | 'ttft' | 'none' {
+  if (metric.startsWith('probe.latency.')) return 'latency';
+  if (metric.startsWith('probe.ttft.')) return 'ttft';
+  return 'none';
+}
 
 /** The dimensions probe monitors may group and filter by. */
 export const PROBE_DIMENSIONS: readonly ProbeDimension[] = ['environment', 'model'];
@@ -65,7 +74,7 @@ export function observeProbes(options: {
   if (definition.filters?.model !== undefined) filters.model = definition.filters.model;
   // Up to now inclusive: a probe stored at this very millisecond (a manual clock) counts.
   const window = { fromMs: nowMs - parseWindow(definition.window), toMs: nowMs + 1 };
-  const groups = options.read?.({ ...window, groupBy, filters }) ?? [];
+  const groups = options.read?.({ ...window, groupBy, filters, values: valuesOf(definition.metric) }) ?? [];
   if (groups.length === 0 && groupBy.length === 0) {
     groups.push({ key: {}, count: 0, failures: 0, latencies: [], ttfts: [] });
   }

@@ -184,22 +184,62 @@ describe('ProbeRunner endpoints and keys', () => {
     expect(fixture.store.list({ skip: 0, limit: 10 }).items.map((item) => item.success)).toEqual([true]);
   });
 
-  it('strips credentials from the URLs status() shows', () => {
-    const port = fixture.endpoint.server.port;
+  it('hides the values of key-like query parameters in the URLs status() shows', () => {
     const runner = fixture.runnerOf({
       mode: 'full',
       environments: [
         {
           name: 'prod',
-          baseUrl: `http://probe:s3cret@127.0.0.1:${port}`,
-          usageUrl: `https://reader:t0ken@usage.example.com/api/stats?group_by=model`,
+          baseUrl: fixture.endpoint.url,
+          usageUrl: 'https://usage.example.com/api/stats?group_by=model&api_key=t0ken&sig=abc',
         },
       ],
     });
     const [prod] = runner.status().environments;
-    expect(prod?.baseUrl).toBe(`http://127.0.0.1:${port}`);
-    expect(prod?.usageUrl).toBe('https://usage.example.com/api/stats?group_by=model');
-    expect(JSON.stringify(runner.status())).not.toMatch(/s3cret|t0ken/);
+    expect(prod?.usageUrl).toBe('https://usage.example.com/api/stats?group_by=model&api_key=***&sig=***');
+    expect(JSON.stringify(runner.status())).not.toMatch(/t0ken|abc/);
+  });
+
+  it('refuses credentials written in a URL, which would never be sent', () => {
+    expect(() =>
+      fixture.runnerOf({
+        mode: 'full',
+        environments: [{ name: 'prod', baseUrl: 'http://probe:s3cret@127.0.0.1:1' }],
+      }),
+    ).toThrow(/credentials in the URL are not sent/);
+  });
+
+  it('does nothing after stop(): neither a queued first cycle nor runCycle, until started again', async () => {
+    const runner = fixture.runnerOf({
+      baseUrl: fixture.endpoint.url,
+      models: ['m'],
+      environments: [{ name: 'dev' }],
+    });
+    runner.start();
+    await runner.stop();
+    fixture.scheduler.runSoon();
+    fixture.scheduler.tick();
+    await runner.runCycle();
+    expect(fixture.probedModels()).toEqual([]);
+    expect(runner.status()).toMatchObject({ cycles: 0, running: false });
+    runner.start();
+    await runner.runCycle();
+    expect(fixture.probedModels()).toEqual(['m']);
+  });
+
+  it('trims the key read from the environment (a pasted newline would fail every probe)', async () => {
+    const runner = fixture.runnerOf(
+      {
+        baseUrl: fixture.endpoint.url,
+        apiKeyEnv: 'PASTED_KEY',
+        models: ['m'],
+        environments: [{ name: 'dev' }],
+      },
+      { env: { PASTED_KEY: 'sk-pasted\n' } },
+    );
+    await runner.runCycle();
+    expect(fixture.store.list({ skip: 0, limit: 1 }).items[0]).toMatchObject({ success: true });
+    expect(fixture.endpoint.server.requests.at(-1)?.headers.authorization).toBe('Bearer sk-pasted');
   });
 
   it('sends the key named by apiKeyEnv, an environment’s own before probes.apiKeyEnv, to probes and usage', async () => {

@@ -49,6 +49,8 @@ export interface ProbeRunnerOptions {
   costUsd?: ((outcome: ProbeOutcome) => number | null) | undefined;
   /** Told of every stored measurement (metrics). */
   onMeasurement?: ((measurement: ProbeMeasurement) => void) | undefined;
+  /** After each cycle that ran to its end, with what it probed (metrics forget the rest). */
+  onCycleEnd?: ((probed: readonly { environment: string; model: string }[]) => void) | undefined;
   onError?:
     ((error: unknown, context: { environment: string; stage: 'usage' | 'store' }) => void) | undefined;
   dispatcher?: Dispatcher | undefined;
@@ -67,12 +69,22 @@ interface EnvironmentState {
   usage: ProbeEnvironmentStatus['usage'];
 }
 
+/** Query parameters whose values status() hides: they may carry a key. */
+const SECRET_PARAMETER = /key|token|secret|auth|sig|pass/i;
+
+/** A URL as status() shows it: no userinfo, and the values of key-like query parameters as ***. */
 function withoutCredentials(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   const parsed = new URL(url);
   parsed.username = '';
   parsed.password = '';
-  return parsed.toString().replace(/\/$/, '');
+  for (const name of [...parsed.searchParams.keys()]) {
+    if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, '***');
+  }
+  return parsed
+    .toString()
+    .replace(/\/$/, '')
+    .replace(/%2A%2A%2A/g, '***');
 }
 
 /**
@@ -86,6 +98,8 @@ export class ProbeRunner {
   readonly #environments: EnvironmentState[];
   readonly #expect: ((answer: string) => boolean) | undefined;
   #stop: (() => void) | undefined;
+  /** Set by stop(), cleared by start(): a stopped runner runs no cycle, not even a queued one. */
+  #stopped = false;
   #cycle: Promise<void> | undefined;
   #abort = new AbortController();
   #cycles = 0;
@@ -116,9 +130,14 @@ export class ProbeRunner {
    */
   start(selfUrl?: string): void {
     if (this.#stop !== undefined) return;
+    if (this.#stopped) {
+      this.#stopped = false;
+      this.#abort = new AbortController();
+    }
     for (const environment of this.#environments) environment.baseUrl ??= selfUrl;
     const { scheduler, config } = this.#options;
     const tick = () => {
+      if (this.#stopped) return;
       if (this.#cycle !== undefined) {
         this.#skipped += 1;
         return;
@@ -133,13 +152,17 @@ export class ProbeRunner {
   async stop(): Promise<void> {
     this.#stop?.();
     this.#stop = undefined;
+    this.#stopped = true;
     this.#abort.abort(new Error('probes stopped'));
     await this.#cycle;
-    this.#abort = new AbortController();
   }
 
-  /** Runs one cycle now (or joins the one running) and resolves when it is stored. */
+  /**
+   * Runs one cycle now (or joins the one running) and resolves when it is stored. After stop() it
+   * does nothing: Keel is closing, and what it probed would be its own refusals.
+   */
   runCycle(): Promise<void> {
+    if (this.#stopped) return this.#cycle ?? Promise.resolve();
     this.#cycle ??= this.#runCycle().finally(() => {
       this.#cycle = undefined;
     });
@@ -171,6 +194,11 @@ export class ProbeRunner {
     }
     this.#cycles += 1;
     this.#lastCycle = { startedAtMs, finishedAtMs: clock.now(), probes: calls.length, failures };
+    if (!this.#abort.signal.aborted) {
+      this.#options.onCycleEnd?.(
+        calls.map(({ environment, model }) => ({ environment: environment.name, model })),
+      );
+    }
   }
 
   #probe(environment: EnvironmentState, model: string): Promise<ProbeOutcome> {
@@ -210,7 +238,8 @@ export class ProbeRunner {
 
   #secret(name: string | undefined): string | undefined {
     if (name === undefined) return undefined;
-    const value = (this.#options.env ?? process.env)[name];
+    // A value pasted with its newline would be an invalid header and fail every probe.
+    const value = (this.#options.env ?? process.env)[name]?.trim();
     return value === undefined || value === '' ? undefined : value;
   }
 

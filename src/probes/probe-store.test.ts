@@ -143,6 +143,20 @@ describe('SqliteProbeStore.window', () => {
     ]);
   });
 
+  it('reads only the values asked for: none for counts, latencies or TTFTs alone', () => {
+    expect(store.window({ ...window, groupBy: [], values: 'none' })).toEqual([
+      { key: {}, count: 5, failures: 2, latencies: [], ttfts: [] },
+    ]);
+    expect(store.window({ ...window, groupBy: [], values: 'latency' })[0]).toMatchObject({
+      latencies: [100, 300, 200],
+      ttfts: [],
+    });
+    expect(store.window({ ...window, groupBy: [], values: 'ttft' })[0]).toMatchObject({
+      latencies: [],
+      ttfts: [10, 20],
+    });
+  });
+
   it('by model, filtered to one environment', () => {
     expect(store.window({ ...window, groupBy: ['model'], filters: { environment: 'prod' } })).toEqual([
       { key: { model: 'a' }, count: 3, failures: 1, latencies: [100, 300], ttfts: [10] },

@@ -84,7 +84,7 @@ interface MeasurementRow {
   error: string | null;
 }
 
-/** Rows one window read returns at most (the newest): a probe loop writes a few hundred an hour. */
+/** Latencies (or TTFTs) one window read returns at most, the newest: a probe loop writes a few hundred an hour. */
 const MAX_WINDOW_ROWS = 100_000;
 /** Rows one prune deletes at most, so a long-stopped Keel catches up without one long write. */
 const PRUNE_BATCH = 5_000;
@@ -142,6 +142,7 @@ export class SqliteProbeStore {
       );
       CREATE INDEX IF NOT EXISTS probe_measurements_at ON probe_measurements (at_ms);
       CREATE INDEX IF NOT EXISTS probe_measurements_environment_at ON probe_measurements (environment, at_ms);
+      CREATE INDEX IF NOT EXISTS probe_measurements_latest ON probe_measurements (environment, model, id);
       CREATE TABLE IF NOT EXISTS probe_models (
         environment TEXT NOT NULL,
         model TEXT NOT NULL,
@@ -186,39 +187,57 @@ export class SqliteProbeStore {
     return { total, items: rows.map(toMeasurement) };
   }
 
-  /** The measurements of [fromMs, toMs) per group of `groupBy`, for probe monitors. */
+  /**
+   * The measurements of [fromMs, toMs) per group of `groupBy`, for probe monitors: counts and
+   * failures from one grouped query, and the successes' latencies and TTFTs (the newest
+   * MAX_WINDOW_ROWS of them) only when `values` asks for them.
+   */
   window(options: {
     fromMs: number;
     toMs: number;
     groupBy: readonly ProbeDimension[];
     filters?: Partial<Record<ProbeDimension, string>> | undefined;
+    /** Which values of the successes to read; default both. */
+    values?: 'both' | 'latency' | 'ttft' | 'none' | undefined;
   }): ProbeWindowGroup[] {
     const { where, params } = whereClause({ ...options.filters, fromMs: options.fromMs, toMs: options.toMs });
-    const rows = this.#db
+    // Dimensions come from a fixed set, never from a request: safe to write into the SQL.
+    const dimensions = options.groupBy.filter(
+      (dimension) => dimension === 'environment' || dimension === 'model',
+    );
+    const select = dimensions.map((dimension) => `${dimension}, `).join('');
+    // Groups in the order they first appear in the window.
+    const groupBy =
+      dimensions.length === 0 ? '' : `GROUP BY ${dimensions.join(', ')} ORDER BY min(at_ms), min(id)`;
+    const counted = this.#db
       .prepare(
-        `SELECT environment, model, success, latency_ms, ttft_ms FROM
-           (SELECT * FROM probe_measurements ${where} ORDER BY at_ms DESC, id DESC LIMIT ${MAX_WINDOW_ROWS})
-         ORDER BY at_ms, id`,
+        `SELECT ${select}count(*) AS n, sum(success = 0) AS failures FROM probe_measurements ${where} ${groupBy}`,
       )
-      .all(params) as Pick<MeasurementRow, 'environment' | 'model' | 'success' | 'latency_ms' | 'ttft_ms'>[];
+      .all(params) as (Partial<Record<ProbeDimension, string>> & { n: number; failures: number })[];
     const groups = new Map<string, ProbeWindowGroup>();
-    for (const row of rows) {
+    const idOf = (row: Partial<Record<ProbeDimension, string>>) =>
+      dimensions.map((dimension) => row[dimension]).join('\u0000');
+    for (const row of counted) {
+      if (row.n === 0) continue;
       const key: Partial<Record<ProbeDimension, string>> = {};
-      for (const dimension of options.groupBy) key[dimension] = row[dimension];
-      const id = options.groupBy.map((dimension) => row[dimension]).join('\u0000');
-      let group = groups.get(id);
-      if (group === undefined) {
-        group = { key, count: 0, failures: 0, latencies: [], ttfts: [] };
-        groups.set(id, group);
-      }
-      group.count += 1;
-      if (row.success !== 1) {
-        group.failures += 1;
-        continue;
-      }
-      if (row.latency_ms !== null) group.latencies.push(row.latency_ms);
-      if (row.ttft_ms !== null) group.ttfts.push(row.ttft_ms);
+      for (const dimension of dimensions) key[dimension] = row[dimension];
+      groups.set(idOf(row), { key, count: row.n, failures: row.failures, latencies: [], ttfts: [] });
     }
+    const values = options.values ?? 'both';
+    const read = (column: 'latency_ms' | 'ttft_ms', into: 'latencies' | 'ttfts') => {
+      const rows = this.#db
+        .prepare(
+          `SELECT ${select}v FROM
+             (SELECT ${select}${column} AS v, at_ms, id FROM probe_measurements
+              ${where === '' ? 'WHERE' : `${where} AND`} success = 1 AND ${column} IS NOT NULL
+              ORDER BY at_ms DESC, id DESC LIMIT ${MAX_WINDOW_ROWS})
+           ORDER BY at_ms, id`,
+        )
+        .all(params) as (Partial<Record<ProbeDimension, string>> & { v: number })[];
+      for (const row of rows) groups.get(idOf(row))?.[into].push(row.v);
+    };
+    if (values === 'both' || values === 'latency') read('latency_ms', 'latencies');
+    if (values === 'both' || values === 'ttft') read('ttft_ms', 'ttfts');
     return [...groups.values()];
   }
 
