@@ -265,16 +265,25 @@ describe('synthetic probes', () => {
 
     // Metrics: calls by outcome, and each model's last result.
     const metrics = await (await fetch(`${keel.url}/metrics`)).text();
+    expect(metrics).toMatch(/keel_probes_total\{environment="prod",model="broken",outcome="failure"\} 2/);
+    // Both outcomes start at 0, so rate() over the counter sees a model's first failure.
+    expect(metrics).toMatch(/keel_probes_total\{environment="prod",model="broken",outcome="success"\} 0/);
     expect(metrics).toMatch(
-      /keel_probes_total\{environment="prod",model="broken",outcome="failure",code="overloaded"\} 2/,
+      /keel_probe_failures_total\{environment="prod",model="broken",code="overloaded"\} 2/,
     );
     expect(metrics).toMatch(/keel_probe_up\{environment="dev",model="chat"\} 1/);
+    expect(metrics).toMatch(/keel_probe_up\{environment="prod",model="gpt-prod-new"\} 1/);
 
-    // Retention: an hour later, the first cycles' measurements are gone.
+    // Retention: an hour later, the first cycles' measurements are gone. The model dropped from
+    // the usage endpoint meanwhile is no longer probed, and its series leave /metrics.
+    prod.usageModels.splice(prod.usageModels.indexOf('gpt-prod-new'), 1);
     clock.advance(3_600_000 + 1);
     await fetch(`${keel.url}/api/probes/run`, { method: 'POST' });
+    const after = await (await fetch(`${keel.url}/metrics`)).text();
+    expect(after).not.toContain('model="gpt-prod-new"');
+    expect(after).toMatch(/keel_probe_up\{environment="prod",model="gpt-prod"\} 1/);
     const kept = await getJson<LatencyPage>(`${keel.url}/api/latency?limit=100`);
-    expect(kept.body.total).toBe(4);
+    expect(kept.body.total).toBe(3);
     expect(kept.body.items.every((item) => Date.parse(item.timestamp) === clock.now())).toBe(true);
   });
 

@@ -6,10 +6,10 @@ import type { KeelConfig } from '../config/index.js';
 import { createProbeRoutes } from '../http/probe-routes.js';
 import type { OpsDatabase } from '../ops/ops-database.js';
 import { ProbeRunner } from '../probes/probe-runner.js';
-import { SqliteProbeStore, type ProbeMeasurement } from '../probes/probe-store.js';
+import { SqliteProbeStore } from '../probes/probe-store.js';
 import type { ProbeOutcome } from '../probes/run-probe.js';
 import { timerScheduler, type Clock, type Scheduler } from '../spec/index.js';
-import { registerProbeMetrics } from '../telemetry/metrics/probe-metrics.js';
+import { registerProbeMetrics, type ProbeMetrics } from '../telemetry/metrics/probe-metrics.js';
 import { computeCostUsd, createPriceBook } from '../telemetry/pricing/index.js';
 
 export interface Probes {
@@ -69,7 +69,7 @@ export function createProbes(options: {
 }): Probes {
   const { config, clock, logger } = options;
   const store = new SqliteProbeStore(options.db);
-  let observe: ((measurement: ProbeMeasurement) => void) | undefined;
+  let metrics: ProbeMetrics | undefined;
   const loggedAtMs = new Map<string, number>();
   const runner = config.probes.enabled
     ? new ProbeRunner({
@@ -78,7 +78,8 @@ export function createProbes(options: {
         clock,
         scheduler: options.scheduler ?? timerScheduler,
         costUsd: probeCost(config),
-        onMeasurement: (measurement) => observe?.(measurement),
+        onMeasurement: (measurement) => metrics?.observe(measurement),
+        onCycleEnd: (probed) => metrics?.retain(probed),
         onError: (error, context) => {
           // At most once a minute per environment and stage: a usage endpoint down is not a log flood.
           const key = `${context.environment}:${context.stage}`;
@@ -94,7 +95,7 @@ export function createProbes(options: {
     runner,
     routes: createProbeRoutes({ store, runner, now: () => clock.now() }),
     registerMetrics: (registry) => {
-      observe = registerProbeMetrics(registry);
+      metrics = registerProbeMetrics(registry);
     },
     start: (selfUrl) => runner?.start(selfUrl),
     close: async () => {

@@ -325,6 +325,25 @@ describe('runProbe: failures', () => {
     expect(outcome.error).toHaveLength(500);
   });
 
+  it('a stream that never ends a line stops at 1 MiB as KEEL_PROBE_BAD_RESPONSE, not at the timeout', async () => {
+    server.enqueue({
+      kind: 'handler',
+      handle: (_request, response) => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        const piece = `data: ${'x'.repeat(64 * 1024)}`;
+        const write = () => {
+          if (!response.destroyed && response.write(piece)) setImmediate(write);
+          else if (!response.destroyed) response.once('drain', write);
+        };
+        response.on('close', () => undefined);
+        write();
+      },
+    });
+    const outcome = await runProbe(call({ timeoutMs: 20_000 }));
+    expect(outcome).toMatchObject({ success: false, status: 200, errorCode: 'KEEL_PROBE_BAD_RESPONSE' });
+    expect(outcome.error).toContain('larger than 1048576 bytes');
+  });
+
   it('a JSON completion with an empty message is KEEL_PROBE_EMPTY_ANSWER', async () => {
     server.enqueue({ kind: 'json', body: { choices: [{ message: { role: 'assistant', content: '' } }] } });
     expect((await runProbe(call())).errorCode).toBe('KEEL_PROBE_EMPTY_ANSWER');

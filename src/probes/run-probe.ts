@@ -51,7 +51,10 @@ interface Chunk {
 
 /** Longest streamed answer kept from a probe call (characters). */
 const MAX_TEXT = 20_000;
-/** Longest whole body (a JSON completion or an error) read: it is parsed, so it must not be cut short. */
+/**
+ * Largest body read, streamed or whole (bytes). A whole body (a JSON completion or an error) is
+ * parsed, so it is read entire up to this; past it the probe fails as a bad response.
+ */
 const MAX_BODY = 1024 * 1024;
 
 function parse(text: string): Chunk | undefined {
@@ -149,10 +152,22 @@ export async function runProbe(call: ProbeCall): Promise<ProbeOutcome> {
     const events = createParser({ onEvent: (event) => handleData(event.data) });
     // A character split across two chunks is decoded once both have come.
     const decoder = new TextDecoder();
+    let bytes = 0;
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      // A probe asks for a few tokens: a body this large is a broken endpoint, not an answer.
+      if (bytes > MAX_BODY) {
+        response.body.destroy();
+        base.latencyMs = performance.now() - started;
+        return {
+          ...base,
+          errorCode: ProbeErrorCodes.badResponse,
+          error: `the answer is larger than ${MAX_BODY} bytes`,
+        };
+      }
       const piece = decoder.decode(chunk, { stream: true });
-      if (!whole) events.feed(piece);
-      else if (text.length < MAX_BODY) text += piece;
+      if (whole) text += piece;
+      else events.feed(piece);
     }
   } catch (error) {
     base.latencyMs = performance.now() - started;
