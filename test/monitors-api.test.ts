@@ -1,6 +1,7 @@
 // /api/monitors over real HTTP: the config's monitors, API-made ones, mute, evaluate, history and metrics.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KeelConfigInput } from '../src/config/index.js';
+import { defaultMonitorPack } from '../src/monitors/default-monitor-pack.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
 import { startKeel, type KeelHarness } from './support/keel-harness.js';
 
@@ -188,4 +189,20 @@ describe('/api/monitors', () => {
     expect(ids.slice(-2)).toEqual(['probe-failures', 'probe-latency']);
     expect(ids).toHaveLength(12);
   });
+
+  it.each([
+    [60_000, '5m', '15m'],
+    [300_000, '15m', '20m'],
+  ])(
+    'sizes the probe monitors for a probe interval of %i ms: windows %s and %s',
+    (intervalMs, failures, latency) => {
+      const pack = defaultMonitorPack({ probeIntervalMs: intervalMs });
+      const windows = Object.fromEntries(
+        pack
+          .filter((monitor) => monitor.id.startsWith('probe-'))
+          .map((monitor) => [monitor.id, monitor.type === 'slo' ? '' : monitor.window]),
+      );
+      expect(windows).toEqual({ 'probe-failures': failures, 'probe-latency': latency });
+    },
+  );
 });

@@ -46,7 +46,7 @@ export function createMonitors(options: {
       ? defaultMonitorPack({
           dailyBudgetUsd: config.budgets?.global?.dailyUsd,
           notify: config.notifications.webhooks.map((webhook) => webhook.id),
-          probes: config.probes.enabled,
+          probeIntervalMs: config.probes.enabled ? config.probes.intervalMs : undefined,
         })
       : [],
     store: monitorStore,

@@ -13,7 +13,7 @@ export function exportedMonitors(config: Readonly<KeelConfig>): MonitorDefinitio
   return defaultMonitorPack({
     dailyBudgetUsd: config.budgets?.global?.dailyUsd,
     notify: config.notifications.webhooks.map((webhook) => webhook.id),
-    probes: config.probes.enabled,
+    probeIntervalMs: config.probes.enabled ? config.probes.intervalMs : undefined,
   });
 }
 

@@ -4,37 +4,45 @@ import { monitorDefinitionSchema, type MonitorDefinition } from '../config/monit
 /** USD per day the cost forecast watches when no global daily budget is configured. */
 export const DEFAULT_DAILY_COST_BUDGET_USD = 100;
 
-/** Per environment and model, over the synthetic probes (src/probes): failures, then slowness. */
-const probeMonitors: unknown[] = [
-  {
-    id: 'probe-failures',
-    type: 'threshold',
-    metric: 'probe.failure_rate',
-    groupBy: ['environment', 'model'],
-    // Five probes at the default 60 s interval; two are needed so one lost call is not an alert.
-    window: '5m',
-    minRequests: 2,
-    warn: 0.2,
-    critical: 0.5,
-    recoveryCritical: 0.2,
-    priority: 2,
-    runbook:
-      'Synthetic probes of this model fail in this environment: `GET /api/latency?environment=…&model=…` shows each error code. Check the environment’s Keel (`/health`, `/api/breakers`) and the provider behind the model.',
-  },
-  {
-    id: 'probe-latency',
-    type: 'threshold',
-    metric: 'probe.latency.p95',
-    groupBy: ['environment', 'model'],
-    window: '15m',
-    minRequests: 3,
-    warn: 5000,
-    critical: 10_000,
-    priority: 3,
-    runbook:
-      'Probe answers of this model are slow in this environment, seen from outside like a client: compare with `/api/stats` of that environment to tell the provider from the network or Keel.',
-  },
-];
+/**
+ * Per environment and model, over the synthetic probes (src/probes): failures, then slowness. The
+ * windows hold enough probes at `intervalMs` for their `minRequests` (with one to spare), so a
+ * slow probe interval cannot leave them in no data forever: 5 and 15 minutes at the default 60 s.
+ */
+function probeMonitors(intervalMs: number): unknown[] {
+  const minutesFor = (probes: number, atLeast: number) =>
+    `${Math.max(atLeast, Math.ceil(((probes + 1) * intervalMs) / 60_000))}m`;
+  return [
+    {
+      id: 'probe-failures',
+      type: 'threshold',
+      metric: 'probe.failure_rate',
+      groupBy: ['environment', 'model'],
+      // Two probes at least, so one lost call is not an alert.
+      window: minutesFor(2, 5),
+      minRequests: 2,
+      warn: 0.2,
+      critical: 0.5,
+      recoveryCritical: 0.2,
+      priority: 2,
+      runbook:
+        'Synthetic probes of this model fail in this environment: `GET /api/latency?environment=…&model=…` shows each error code. Check the environment’s Keel (`/health`, `/api/breakers`) and the provider behind the model.',
+    },
+    {
+      id: 'probe-latency',
+      type: 'threshold',
+      metric: 'probe.latency.p95',
+      groupBy: ['environment', 'model'],
+      window: minutesFor(3, 15),
+      minRequests: 3,
+      warn: 5000,
+      critical: 10_000,
+      priority: 3,
+      runbook:
+        'Probe answers of this model are slow in this environment, seen from outside like a client: compare with `/api/stats` of that environment to tell the provider from the network or Keel.',
+    },
+  ];
+}
 
 /**
  * The default pack. Per-target monitors group by provider (a provider is the target's upstream; the
@@ -46,8 +54,8 @@ export function defaultMonitorPack(
   options: {
     dailyBudgetUsd?: number | undefined;
     notify?: readonly string[] | undefined;
-    /** Add the probe monitors (probes.enabled). */
-    probes?: boolean | undefined;
+    /** Add the probe monitors, sized for this probe interval (probes.enabled; ms). */
+    probeIntervalMs?: number | undefined;
   } = {},
 ): MonitorDefinition[] {
   const budgetUsd = options.dailyBudgetUsd ?? DEFAULT_DAILY_COST_BUDGET_USD;
@@ -172,7 +180,7 @@ export function defaultMonitorPack(
         'At the current trend the next 24 h will cost more than the daily budget. Check which application is growing and set `budgets` to enforce a limit.',
     },
   ];
-  if (options.probes === true) pack.push(...probeMonitors);
+  if (options.probeIntervalMs !== undefined) pack.push(...probeMonitors(options.probeIntervalMs));
   const notify = [...(options.notify ?? [])];
   return pack.map((definition) => monitorDefinitionSchema.parse({ ...(definition as object), notify }));
 }
