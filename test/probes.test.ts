@@ -104,7 +104,7 @@ describe('synthetic probes', () => {
   };
 
   it('full mode: probes each environment at its own endpoint, follows usage endpoints, filters and pages', async () => {
-    // dev is a separate Keel; its own /api/stats is the usage endpoint.
+    // dev is a separate Keel; its own /api/stats (without the probes' calls) is the usage endpoint.
     const dev: KeelHarness = keep(
       await startKeel({
         providers: [mock('sim')],
@@ -128,7 +128,11 @@ describe('synthetic probes', () => {
             timeoutMs: 10_000,
             retentionMs: 3_600_000,
             environments: [
-              { name: 'dev', baseUrl: dev.url, usageUrl: `${dev.url}/api/stats?group_by=model&window=1h` },
+              {
+                name: 'dev',
+                baseUrl: dev.url,
+                usageUrl: `${dev.url}/api/stats?group_by=model,application,provider&window=1h`,
+              },
               { name: 'prod', baseUrl: prod.url, usageUrl: `${prod.url}/usage`, models: ['broken'] },
             ],
           },

@@ -62,6 +62,22 @@ describe('modelsFromUsage', () => {
       ['gpt-4o', 'claude', 'no-ok-field'],
     ],
     [
+      'Keel stats by model, application and provider: failing models stay, probe calls and unknown models do not',
+      {
+        groups: [
+          { key: { model: 'gpt-4o', application: 'chat-app', provider: 'openai' }, requests: 5, ok: 5 },
+          { key: { model: 'broken', application: 'chat-app', provider: 'openai' }, requests: 5, ok: 0 },
+          {
+            key: { model: 'probed-only', application: 'keel-probe', provider: 'openai' },
+            requests: 60,
+            ok: 60,
+          },
+          { key: { model: 'typo-alias', application: 'chat-app', provider: '' }, requests: 2, ok: 0 },
+        ],
+      },
+      ['gpt-4o', 'broken'],
+    ],
+    [
       'Keel stats groups without a usable key',
       {
         groups: [

@@ -1,5 +1,6 @@
 // Reads an environment's usage endpoint and lists the models it reports (seed 003's usage fetcher).
 import { request, type Dispatcher } from 'undici';
+import { PROBE_APPLICATION } from '../config/probes-schema.js';
 
 /** Stable codes of a usage read that failed; the probe loop keeps the last list it had. */
 export const UsageErrorCodes = {
@@ -40,8 +41,11 @@ function nameOf(entry: unknown): string | undefined {
  * The model names in a usage body. Accepted shapes (docs/operations.md#probes):
  * - `{ "models": ["a", { "model": "b" }, ...] }`, or a bare array of the same;
  * - an OpenAI model list, `{ "data": [{ "id": "a" }, ...] }`;
- * - Keel's `/api/stats?group_by=model`, `{ "groups": [{ "key": { "model": "a" }, "ok": 3 }] }`, where
- *   only models with at least one successful request count (a mistyped alias is not a model in use).
+ * - Keel's `/api/stats`, `{ "groups": [{ "key": { "model": "a" }, "ok": 3 }] }`. Groups of application
+ *   `keel-probe` (the probes' own calls) are left out. Grouped by provider too
+ *   (`group_by=model,application,provider`, as documented), a model counts when its calls reached a
+ *   provider, failing or not; grouped by model alone, when it had a success (a mistyped alias, which
+ *   reaches no provider, is not a model in use).
  * Entries are strings or objects naming the model in `model`, `model_name`, `name` or `id`.
  *
  * @throws UsageFetchError `KEEL_PROBE_USAGE_BAD_SHAPE` when the body is none of these.
@@ -77,8 +81,14 @@ function usageEntries(body: unknown): readonly unknown[] | undefined {
     return (record.groups as unknown[]).flatMap((group) => {
       if (group === null || typeof group !== 'object') return [];
       const { key, ok } = group as { key?: unknown; ok?: unknown };
-      if (typeof ok === 'number' && ok <= 0) return [];
-      return key !== null && typeof key === 'object' ? [key] : [];
+      if (key === null || typeof key !== 'object') return [];
+      const { application, provider } = key as { application?: unknown; provider?: unknown };
+      // The probes' own calls do not make a model in use: it would be probed forever.
+      if (application === PROBE_APPLICATION) return [];
+      // Grouped by provider, a model is in use when its calls reached one, failing or not (a
+      // failing model must stay probed); unknown models reach none. Otherwise: a success.
+      if (typeof provider === 'string') return provider === '' ? [] : [key];
+      return typeof ok === 'number' && ok <= 0 ? [] : [key];
     });
   }
   return undefined;
