@@ -1,7 +1,10 @@
 // Synthetic probes end to end: simple and full modes against separate local Keels and a mock endpoint,
 // usage endpoints that grow, /api/latency filters and pages, /api/models, CSV, monitors and retention.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, startKeel, type KeelHarness } from './support/keel-harness.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
@@ -241,6 +244,7 @@ describe('synthetic probes', () => {
     // CSV: a header and one line per measurement.
     const csv = await fetch(`${keel.url}/api/latency?environment=dev&format=csv`);
     expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect(csv.headers.get('x-total-count')).toBe('2');
     const lines = (await csv.text()).trim().split('\n');
     expect(lines[0]?.startsWith('timestamp,environment,model,success,status,latencyMs,ttftMs')).toBe(true);
     expect(lines.slice(1)).toHaveLength(2);
@@ -327,6 +331,37 @@ describe('synthetic probes', () => {
     ]);
   });
 
+  it('without probes, measurements kept from an earlier run still age out when Keel starts', async () => {
+    const opsPath = join(mkdtempSync(join(tmpdir(), 'keel-probes-')), 'ops.db');
+    const config = { providers: [mock('sim')], ops: { path: opsPath }, probes: { retentionMs: 86_400_000 } };
+    const clock = new ManualClock();
+    const first = await startKeel(config, { clock });
+    const old = {
+      environment: 'prod',
+      model: 'm',
+      success: true,
+      status: 200,
+      latencyMs: 10,
+      ttftMs: 5,
+      promptTokens: 1,
+      completionTokens: 1,
+      totalTokens: 2,
+      costUsd: null,
+      provider: null,
+      servedModel: null,
+      errorCode: null,
+      error: null,
+    };
+    first.keel.operations.probes.store.add([
+      { ...old, atMs: clock.now() - 2 * 86_400_000 },
+      { ...old, atMs: clock.now() - 60_000 },
+    ]);
+    await first.close();
+    const second = keep(await startKeel(config, { clock }));
+    const page = await getJson<LatencyPage>(`${second.url}/api/latency`);
+    expect(page.body.total).toBe(1);
+  });
+
   it('without probes: the API answers, empty, and a run is refused with a stable code', async () => {
     const keel = keep(await startKeel({ providers: [mock('sim')] }));
     expect((await getJson<LatencyPage>(`${keel.url}/api/latency`)).body).toEqual({
@@ -336,6 +371,8 @@ describe('synthetic probes', () => {
       items: [],
     });
     expect((await getJson(`${keel.url}/api/probes`)).body).toEqual({ enabled: false });
+    const badFormat = await getJson<{ error: { param: string } }>(`${keel.url}/api/latency?format=xml`);
+    expect(badFormat).toMatchObject({ status: 400, body: { error: { param: 'format' } } });
     const run = await fetch(`${keel.url}/api/probes/run`, { method: 'POST' });
     expect(run.status).toBe(409);
     expect(((await run.json()) as { error: { code: string } }).error.code).toBe('KEEL_PROBES_DISABLED');

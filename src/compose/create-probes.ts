@@ -97,7 +97,14 @@ export function createProbes(options: {
     registerMetrics: (registry) => {
       metrics = registerProbeMetrics(registry);
     },
-    start: (selfUrl) => runner?.start(selfUrl),
+    start: (selfUrl) => {
+      // Measurements kept from a run with probes age out even while probes are off.
+      if (runner !== undefined) return runner.start(selfUrl);
+      // At start-up, before any request: batches until nothing old is left (at most a million rows).
+      for (let batch = 0; batch < 200; batch += 1) {
+        if (store.prune(clock.now() - config.probes.retentionMs) === 0) break;
+      }
+    },
     close: async () => {
       await runner?.stop();
     },

@@ -56,7 +56,8 @@ function toWire(measurement: ProbeMeasurement) {
   return { timestamp: new Date(atMs).toISOString(), ...rest };
 }
 
-function sendCsv(reply: FastifyReply, items: ProbeMeasurement[]): FastifyReply {
+/** The CSV of `items`; `x-total-count` says how many match in all (more pages: skip, limit). */
+function sendCsv(reply: FastifyReply, items: ProbeMeasurement[], total: number): FastifyReply {
   const lines = [PROBE_CSV_COLUMNS.join(',')];
   for (const item of items) {
     const row = toWire(item) as Record<string, unknown>;
@@ -65,19 +66,21 @@ function sendCsv(reply: FastifyReply, items: ProbeMeasurement[]): FastifyReply {
   return reply
     .header('content-type', 'text/csv; charset=utf-8')
     .header('content-disposition', 'attachment; filename="keel-latency.csv"')
+    .header('x-total-count', String(total))
     .send(`${lines.join('\n')}\n`);
 }
 
 /** The probe routes of the control API; mount behind the admin guard. */
 export function createProbeRoutes(options: ProbeRoutesOptions): FastifyPluginAsync {
   const { store, runner } = options;
-  const list = (query: Query) => {
+  const list = (query: Query, csv: boolean) => {
     const range =
       query.from === undefined && query.to === undefined && query.window === undefined
         ? {}
         : timeRange(query, options.now());
     const skip = wholeNumber(query.skip, 'skip', 0, Number.MAX_SAFE_INTEGER);
-    const limit = wholeNumber(query.limit, 'limit', DEFAULT_LIMIT, MAX_LIMIT);
+    // A CSV is an export: all it can hold unless a page is asked for.
+    const limit = wholeNumber(query.limit, 'limit', csv ? MAX_LIMIT : DEFAULT_LIMIT, MAX_LIMIT);
     if (limit < 1) throw invalidRequest(`'limit' must be 1 to ${MAX_LIMIT}.`, 'limit');
     const page = store.list({
       ...range,
@@ -94,15 +97,18 @@ export function createProbeRoutes(options: ProbeRoutesOptions): FastifyPluginAsy
     // Synchronous handlers: the ops database is read on the main thread (small, indexed reads).
     api.get('/api/latency', (request, reply) => {
       const query = request.query as Query;
-      const page = list(query);
-      if (query.format === 'csv') return sendCsv(reply, page.items);
-      if (query.format !== undefined && query.format !== 'json') {
+      if (query.format !== undefined && query.format !== 'json' && query.format !== 'csv') {
         throw invalidRequest(`'format' must be json or csv; got "${query.format}".`, 'format');
       }
+      const page = list(query, query.format === 'csv');
+      if (query.format === 'csv') return sendCsv(reply, page.items, page.total);
       return { total: page.total, skip: page.skip, limit: page.limit, items: page.items.map(toWire) };
     });
 
-    api.get('/api/latency.csv', (request, reply) => sendCsv(reply, list(request.query as Query).items));
+    api.get('/api/latency.csv', (request, reply) => {
+      const page = list(request.query as Query, true);
+      return sendCsv(reply, page.items, page.total);
+    });
 
     api.get('/api/models', () => {
       const status = runner?.status();

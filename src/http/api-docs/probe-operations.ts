@@ -42,7 +42,7 @@ const listParameters = parameters({
   environment: stringParameter('Only this environment, e.g. prod.'),
   model: stringParameter('Only this model.'),
   skip: stringParameter('Measurements to skip (newest first); default 0.'),
-  limit: stringParameter('1 to 10000; default 100.'),
+  limit: stringParameter('1 to 10000; default 100 (10000 for CSV).'),
   ...timeRangeParameters('(all kept)'),
 });
 
@@ -81,7 +81,7 @@ export const probeOperations: OperationCatalog = {
   'GET /api/latency.csv': {
     tags: ['probes'],
     summary: 'Probe measurements as CSV',
-    description: `The same filters and pages as GET /api/latency. Columns: ${PROBE_CSV_COLUMNS.join(', ')}.`,
+    description: `The same filters and pages as GET /api/latency (up to 10,000 rows by default); x-total-count says how many match. Columns: ${PROBE_CSV_COLUMNS.join(', ')}.`,
     querystring: listParameters,
     response: { 200: text('CSV, one measurement a line.', 'text/csv'), ...errors(badParameter) },
   },
