@@ -128,8 +128,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     }),
     { source: 'keel demo', env: {} },
   );
-  // Keel's own log goes to a file: the terminal is the narration's.
-  const logFile = pino.destination({ dest: join(dataDir, 'keel.log'), sync: true });
+  // Keel's own log goes to a file: the terminal is the narration's. Asynchronous writes (flushed
+  // by end()), so the request path of the demo does no synchronous I/O either.
+  const logFile = pino.destination({ dest: join(dataDir, 'keel.log'), sync: false });
   const logger = pino({ level: 'info', base: { service: 'keel' } }, logFile);
   const keel = createKeel({ config, clock, logger, uiDirectory: options.uiDirectory });
   let url: string;
