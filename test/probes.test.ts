@@ -211,6 +211,35 @@ describe('synthetic probes', () => {
     });
     expect(byKey.get('prod/broken')).toMatchObject({ success: false, status: 503, errorCode: 'overloaded' });
 
+    // The summary per environment and model over a range, as the dashboard shows it.
+    const summary = await getJson<{
+      groups: {
+        environment: string;
+        model: string;
+        probes: number;
+        failureRate: number | null;
+        latency: { p95: number | null };
+        last: { success: boolean } | null;
+      }[];
+    }>(`${keel.url}/api/latency/summary?window=1h`);
+    expect(summary.status).toBe(200);
+    const byGroup = new Map(
+      summary.body.groups.map((group) => [`${group.environment}/${group.model}`, group]),
+    );
+    expect([...byGroup.keys()].sort()).toEqual(['dev/chat', 'prod/broken', 'prod/gpt-prod']);
+    expect(byGroup.get('prod/broken')).toMatchObject({
+      probes: 1,
+      failureRate: 1,
+      latency: { p95: null },
+      last: { success: false },
+    });
+    expect(byGroup.get('prod/gpt-prod')).toMatchObject({
+      probes: 1,
+      failureRate: 0,
+      last: { success: true },
+    });
+    expect(byGroup.get('prod/gpt-prod')?.latency.p95).toBeGreaterThan(0);
+
     // A model added to the usage endpoint is probed at the next cycle, without a restart.
     prod.usageModels.push('gpt-prod-new');
     clock.advance(60_000);

@@ -1,8 +1,9 @@
-// GET /api/latency (JSON or CSV), GET /api/models, GET /api/probes and POST /api/probes/run: the synthetic probes.
+// GET /api/latency (JSON or CSV) and /api/latency/summary, GET /api/models, GET /api/probes and POST /api/probes/run.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { ProbeRunner } from '../probes/probe-runner.js';
 import type { ProbeMeasurement, SqliteProbeStore } from '../probes/probe-store.js';
 import { ErrorCodes, invalidRequest, KeelError } from '../spec/index.js';
+import { probeMetricValue } from '../monitors/observe-probes.js';
 import { csvCell } from './csv.js';
 import { timeRange, type Query } from './stats-routes.js';
 
@@ -73,11 +74,14 @@ function sendCsv(reply: FastifyReply, items: ProbeMeasurement[], total: number):
 /** The probe routes of the control API; mount behind the admin guard. */
 export function createProbeRoutes(options: ProbeRoutesOptions): FastifyPluginAsync {
   const { store, runner } = options;
+  /** from/to/window; ending now, a probe stored this very millisecond is in (the end is exclusive). */
+  const rangeOf = (query: Query) => {
+    const range = timeRange(query, options.now());
+    return query.to === undefined ? { ...range, toMs: range.toMs + 1 } : range;
+  };
   const list = (query: Query, csv: boolean) => {
     const range =
-      query.from === undefined && query.to === undefined && query.window === undefined
-        ? {}
-        : timeRange(query, options.now());
+      query.from === undefined && query.to === undefined && query.window === undefined ? {} : rangeOf(query);
     const skip = wholeNumber(query.skip, 'skip', 0, Number.MAX_SAFE_INTEGER);
     // A CSV is an export: all it can hold unless a page is asked for.
     const limit = wholeNumber(query.limit, 'limit', csv ? MAX_LIMIT : DEFAULT_LIMIT, MAX_LIMIT);
@@ -108,6 +112,38 @@ export function createProbeRoutes(options: ProbeRoutesOptions): FastifyPluginAsy
     api.get('/api/latency.csv', (request, reply) => {
       const page = list(request.query as Query, true);
       return sendCsv(reply, page.items, page.total);
+    });
+
+    api.get('/api/latency/summary', (request) => {
+      const query = request.query as Query;
+      const range = rangeOf(query);
+      const filters = {
+        environment: name(query.environment, 'environment'),
+        model: name(query.model, 'model'),
+      };
+      const groups = store.window({ ...range, groupBy: ['environment', 'model'], filters });
+      const latest = new Map(store.latest().map((item) => [`${item.environment}\n${item.model}`, item]));
+      return {
+        from: new Date(range.fromMs).toISOString(),
+        to: new Date(range.toMs).toISOString(),
+        groups: groups.map((group) => {
+          const last = latest.get(`${group.key.environment}\n${group.key.model}`);
+          return {
+            environment: group.key.environment,
+            model: group.key.model,
+            probes: group.count,
+            failures: group.failures,
+            failureRate: probeMetricValue('probe.failure_rate', group),
+            latency: {
+              p50: probeMetricValue('probe.latency.p50', group),
+              p95: probeMetricValue('probe.latency.p95', group),
+              avg: probeMetricValue('probe.latency.avg', group),
+            },
+            ttft: { p95: probeMetricValue('probe.ttft.p95', group) },
+            last: last === undefined ? null : toWire(last),
+          };
+        }),
+      };
     });
 
     api.get('/api/models', () => {

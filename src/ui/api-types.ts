@@ -227,19 +227,19 @@ export interface VariantReport extends StatsGroup {
   } | null;
 }
 
-/** One probe measurement of `/api/latency`. */
-export interface ProbeMeasurement {
-  timestamp: string;
+/** One group of `/api/latency/summary`. */
+export interface ProbeSummaryGroup {
   environment: string;
   model: string;
-  success: boolean;
-  latencyMs: number | null;
-  ttftMs: number | null;
-  errorCode: string | null;
+  probes: number;
+  failures: number;
+  failureRate: number | null;
+  latency: { p50: number | null; p95: number | null; avg: number | null };
+  ttft: { p95: number | null };
+  last: { timestamp: string; success: boolean; errorCode: string | null } | null;
 }
 
-/** `/api/latency` (only the fields used). */
-export interface LatencyAnswer {
-  total: number;
-  items: ProbeMeasurement[];
+/** `/api/latency/summary`. */
+export interface ProbeSummaryAnswer {
+  groups: ProbeSummaryGroup[];
 }

@@ -85,6 +85,18 @@ export const probeOperations: OperationCatalog = {
     querystring: listParameters,
     response: { 200: text('CSV, one measurement a line.', 'text/csv'), ...errors(badParameter) },
   },
+  'GET /api/latency/summary': {
+    tags: ['probes'],
+    summary: 'Probe results per environment and model over a time range',
+    description:
+      'Per environment and model in [from, to) (default the last hour): probes, failures, failure rate, latency p50/p95/avg and TTFT p95 of the successful probes (nearest rank, over the newest 100,000), and the last measurement.',
+    querystring: parameters({
+      ...timeRangeParameters('1h'),
+      environment: stringParameter('Only this environment.'),
+      model: stringParameter('Only this model.'),
+    }),
+    response: { 200: json('{ from, to, groups }'), ...errors(badParameter) },
+  },
   'GET /api/models': {
     tags: ['probes'],
     summary: 'The models probed per environment',

@@ -1,5 +1,5 @@
 // Environments and experiments: latency per environment and model, and each experiment's variants side by side.
-import type { LatencyAnswer, StatsAnswer, VariantReport } from '../api-types.js';
+import type { ProbeSummaryAnswer, StatsAnswer, VariantReport } from '../api-types.js';
 import { timeChart } from '../charts.js';
 import { card, h, table } from '../dom.js';
 import { formatCount, formatMs, formatPercent, formatUsd } from '../format.js';
@@ -27,7 +27,7 @@ export const environmentsPage: Page = {
       readSeries({ ...context, groupBy: 'environment' }, { metric: 'latency_p95' }),
       optional(context.api.get<{ experiments: Experiment[] }>('/api/experiments')),
       optional(context.api.get<{ enabled: boolean }>('/api/probes')),
-      optional(context.api.get<LatencyAnswer>('/api/latency', { window: context.range, limit: '10000' })),
+      optional(context.api.get<ProbeSummaryAnswer>('/api/latency/summary', { window: context.range })),
     ]);
     const reports = await Promise.all(
       (experiments?.experiments ?? []).map((experiment) =>
