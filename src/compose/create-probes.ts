@@ -90,6 +90,13 @@ export function createProbes(options: {
         },
       })
     : undefined;
+  if (runner === undefined) {
+    // Measurements kept from a run with probes age out while probes are off too: here, while Keel
+    // is being built and serves nothing yet, in batches until nothing old is left (at most 1M rows).
+    for (let batch = 0; batch < 200; batch += 1) {
+      if (store.prune(clock.now() - config.probes.retentionMs) === 0) break;
+    }
+  }
   return {
     store,
     runner,
@@ -97,14 +104,7 @@ export function createProbes(options: {
     registerMetrics: (registry) => {
       metrics = registerProbeMetrics(registry);
     },
-    start: (selfUrl) => {
-      // Measurements kept from a run with probes age out even while probes are off.
-      if (runner !== undefined) return runner.start(selfUrl);
-      // At start-up, before any request: batches until nothing old is left (at most a million rows).
-      for (let batch = 0; batch < 200; batch += 1) {
-        if (store.prune(clock.now() - config.probes.retentionMs) === 0) break;
-      }
-    },
+    start: (selfUrl) => runner?.start(selfUrl),
     close: async () => {
       await runner?.stop();
     },
