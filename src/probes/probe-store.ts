@@ -84,8 +84,11 @@ interface MeasurementRow {
   error: string | null;
 }
 
-/** Latencies (or TTFTs) one window read returns at most, the newest: a probe loop writes a few hundred an hour. */
-const MAX_WINDOW_ROWS = 100_000;
+/**
+ * Latencies (or TTFTs) one window read returns at most, the newest: a probe loop writes a few
+ * hundred an hour, and the read is synchronous (a 7-day dashboard range must not hold the main thread).
+ */
+const MAX_WINDOW_ROWS = 20_000;
 /** Rows one prune deletes at most, so a long-stopped Keel catches up without one long write. */
 const PRUNE_BATCH = 5_000;
 

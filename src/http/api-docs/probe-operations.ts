@@ -89,7 +89,7 @@ export const probeOperations: OperationCatalog = {
     tags: ['probes'],
     summary: 'Probe results per environment and model over a time range',
     description:
-      'Per environment and model in [from, to) (default the last hour): probes, failures, failure rate, latency p50/p95/avg and TTFT p95 of the successful probes (nearest rank, over the newest 100,000), and the last measurement.',
+      'Per environment and model in [from, to) (default the last hour): probes, failures, failure rate, latency p50/p95/avg and TTFT p95 of the successful probes (nearest rank, over the newest 20,000), and the last measurement.',
     querystring: parameters({
       ...timeRangeParameters('1h'),
       environment: stringParameter('Only this environment.'),
