@@ -11,6 +11,7 @@ import { validateConfig, type KeelConfigInput } from '../src/config/index.js';
 import type { Scheduler } from '../src/spec/index.js';
 import { formatCount, formatMs } from '../src/ui/format.js';
 import { readJsonFixture, startFixtureServer, type FixtureServer } from './support/fixture-server.js';
+import { probeMeasurement } from './support/probe-measurements.js';
 import { withTempStore } from './support/keel-harness.js';
 
 const chromiumPath = process.env.KEEL_CHROMIUM ?? '/usr/bin/chromium';
@@ -316,25 +317,20 @@ describe('the dashboard in a browser', () => {
     const probe = {
       environment: 'qa',
       model: 'chat',
-      status: 200,
       ttftMs: 40,
-      promptTokens: 9,
-      completionTokens: 1,
-      totalTokens: 10,
-      costUsd: null,
       provider: 'steady',
       servedModel: 'mock-model',
     };
     keel.operations.probes.store.add([
-      { ...probe, atMs: Date.now() - 60_000, success: true, latencyMs: 120, errorCode: null, error: null },
-      {
+      probeMeasurement({ ...probe, atMs: Date.now() - 60_000, latencyMs: 120 }),
+      probeMeasurement({
         ...probe,
         atMs: Date.now(),
         success: false,
         latencyMs: 5,
         errorCode: 'KEEL_PROBE_TIMEOUT',
         error: 'late',
-      },
+      }),
     ]);
     await open('/ui/environments');
     const table = await page.locator('[data-testid=environments-table]').textContent();
@@ -343,7 +339,7 @@ describe('the dashboard in a browser', () => {
     const probes = await page.locator('[data-testid=probes-table] tbody tr').allTextContents();
     expect(probes).toHaveLength(1);
     expect(probes[0]).toContain('qa');
-    expect(probes[0]).toContain('50'); // one of two failed
+    expect(probes[0]).toContain('50.0 %'); // one of two failed
     expect(probes[0]).toContain('KEEL_PROBE_TIMEOUT');
     expect(await page.locator('[data-testid=experiment-steady-trial] tbody tr').count()).toBe(2);
     await screenshot(page, 'environments');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, startKeel, type KeelHarness } from './support/keel-harness.js';
 import { ManualScheduler } from './support/manual-scheduler.js';
+import { probeMeasurement } from './support/probe-measurements.js';
 
 async function readBody(request: IncomingMessage): Promise<string> {
   let text = '';
@@ -365,25 +366,9 @@ describe('synthetic probes', () => {
     const config = { providers: [mock('sim')], ops: { path: opsPath }, probes: { retentionMs: 86_400_000 } };
     const clock = new ManualClock();
     const first = await startKeel(config, { clock });
-    const old = {
-      environment: 'prod',
-      model: 'm',
-      success: true,
-      status: 200,
-      latencyMs: 10,
-      ttftMs: 5,
-      promptTokens: 1,
-      completionTokens: 1,
-      totalTokens: 2,
-      costUsd: null,
-      provider: null,
-      servedModel: null,
-      errorCode: null,
-      error: null,
-    };
     first.keel.operations.probes.store.add([
-      { ...old, atMs: clock.now() - 2 * 86_400_000 },
-      { ...old, atMs: clock.now() - 60_000 },
+      probeMeasurement({ atMs: clock.now() - 2 * 86_400_000 }),
+      probeMeasurement({ atMs: clock.now() - 60_000 }),
     ]);
     await first.close();
     const second = keep(await startKeel(config, { clock }));

@@ -2,7 +2,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { monitorDefinitionSchema, type MonitorDefinition } from '../config/monitors-schema.js';
 import { openOpsDatabase } from '../ops/ops-database.js';
-import { SqliteProbeStore, type ProbeMeasurement, type ProbeWindowGroup } from '../probes/probe-store.js';
+import { probeMeasurement } from '../../test/support/probe-measurements.js';
+import { SqliteProbeStore, type ProbeWindowGroup } from '../probes/probe-store.js';
 import { nearestRank, observeProbes, probeMetricValue, type ProbeWindowReader } from './observe-probes.js';
 
 type ThresholdDefinition = Extract<MonitorDefinition, { type: 'threshold' }>;
@@ -164,23 +165,8 @@ describe('observeProbes', () => {
 
   it('over a real probe store: the window is [now - window, now]', () => {
     const store = new SqliteProbeStore(openOpsDatabase(':memory:'));
-    const at = (atMs: number, latencyMs: number): Omit<ProbeMeasurement, 'id'> => ({
-      atMs,
-      environment: 'prod',
-      model: 'm',
-      success: true,
-      status: 200,
-      latencyMs,
-      ttftMs: null,
-      promptTokens: null,
-      completionTokens: null,
-      totalTokens: null,
-      costUsd: null,
-      provider: null,
-      servedModel: null,
-      errorCode: null,
-      error: null,
-    });
+    const at = (atMs: number, latencyMs: number) =>
+      probeMeasurement({ atMs, model: 'm', latencyMs, ttftMs: null });
     store.add([at(NOW - 300_001, 9_000), at(NOW - 300_000, 100), at(NOW, 300), at(NOW + 1, 8_000)]);
     const [observed] = observeProbes({
       definition: thresholdOf({ metric: 'probe.latency.avg', critical: 1000 }),

@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { answerJson, answerPong, useProbeRunnerFixture } from '../../test/support/probe-runner-fixture.js';
+import { probeMeasurement } from '../../test/support/probe-measurements.js';
 import type { ProbeMeasurement } from './probe-store.js';
 
 const fixture = useProbeRunnerFixture();
@@ -149,23 +150,12 @@ describe('ProbeRunner cycles', () => {
   it('prunes measurements older than retentionMs at the end of a cycle', async () => {
     const retentionMs = 86_400_000;
     fixture.store.add([
-      {
+      probeMeasurement({
         atMs: fixture.clock.now() - retentionMs - 1,
-        environment: 'prod',
         model: 'old',
-        success: true,
-        status: 200,
         latencyMs: 1,
         ttftMs: 1,
-        promptTokens: null,
-        completionTokens: null,
-        totalTokens: null,
-        costUsd: null,
-        provider: null,
-        servedModel: null,
-        errorCode: null,
-        error: null,
-      },
+      }),
     ]);
     const runner = fixture.runnerOf({ ...fixture.prodAt(), models: ['m'], retentionMs });
     await runner.runCycle();

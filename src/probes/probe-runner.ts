@@ -12,7 +12,7 @@ export type ModelSource = 'config' | 'usage';
 /** One environment as the loop sees it now. */
 export interface ProbeEnvironmentStatus {
   name: string;
-  /** The endpoint probed, credentials removed; undefined until a simple-mode Keel knows its own URL. */
+  /** The endpoint probed, key-like query values hidden; undefined until a simple-mode Keel knows its own URL. */
   baseUrl: string | undefined;
   usageUrl: string | undefined;
   /** The models probed at the last cycle, and where each came from. */
@@ -72,12 +72,13 @@ interface EnvironmentState {
 /** Query parameters whose values status() hides: they may carry a key. */
 const SECRET_PARAMETER = /key|token|secret|auth|sig|pass/i;
 
-/** A URL as status() shows it: no userinfo, and the values of key-like query parameters as ***. */
+/**
+ * A URL as status() shows it: the values of key-like query parameters as ***. (The config refuses
+ * credentials in the userinfo.)
+ */
 function withoutCredentials(url: string | undefined): string | undefined {
   if (url === undefined) return undefined;
   const parsed = new URL(url);
-  parsed.username = '';
-  parsed.password = '';
   for (const name of [...parsed.searchParams.keys()]) {
     if (SECRET_PARAMETER.test(name)) parsed.searchParams.set(name, '***');
   }

@@ -1,32 +1,15 @@
 // SqliteProbeStore on a real in-memory ops database: listing, windows for monitors, models seen, latest, prune.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openOpsDatabase, type OpsDatabase } from '../ops/ops-database.js';
-import { SqliteProbeStore, type ProbeMeasurement } from './probe-store.js';
+import { probeMeasurement, type NewProbeMeasurement } from '../../test/support/probe-measurements.js';
+import { SqliteProbeStore } from './probe-store.js';
 
-type NewMeasurement = Omit<ProbeMeasurement, 'id'>;
+type NewMeasurement = NewProbeMeasurement;
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 
-function measurement(overrides: Partial<NewMeasurement> = {}): NewMeasurement {
-  return {
-    atMs: T0,
-    environment: 'prod',
-    model: 'gpt-4o',
-    success: true,
-    status: 200,
-    latencyMs: 400,
-    ttftMs: 120,
-    promptTokens: 12,
-    completionTokens: 1,
-    totalTokens: 13,
-    costUsd: 0.0001,
-    provider: 'openai',
-    servedModel: 'gpt-4o-2024',
-    errorCode: null,
-    error: null,
-    ...overrides,
-  };
-}
+const measurement = (overrides: Partial<NewMeasurement> = {}): NewMeasurement =>
+  probeMeasurement({ atMs: T0, ...overrides });
 
 const failure = (overrides: Partial<NewMeasurement> = {}): NewMeasurement =>
   measurement({

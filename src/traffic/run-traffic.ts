@@ -2,18 +2,15 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../spec/clock.js';
 import { planTraffic, type PlannedRequest } from './plan-traffic.js';
-import { summarizeTraffic, type TrafficResult, type TrafficSummary } from './summarize-traffic.js';
-import type { TrafficOptions } from './traffic-options.js';
+import {
+  summarizeTraffic,
+  type TrafficProgress,
+  type TrafficResult,
+  type TrafficSummary,
+} from './summarize-traffic.js';
 
-/** Live counters, reported about once a second and at the end. */
-export interface TrafficProgress {
-  elapsedMs: number;
-  durationMs: number;
-  sent: number;
-  inFlight: number;
-  ok: number;
-  errors: number;
-}
+export type { TrafficProgress } from './summarize-traffic.js';
+import type { TrafficOptions } from './traffic-options.js';
 
 /** A request gets this long for its whole answer before it counts as `KEEL_TRAFFIC_TIMEOUT`. */
 const requestTimeoutMs = 60_000; // 60 s

@@ -129,15 +129,18 @@ export function formatTrafficSummary(summary: TrafficSummary): string {
   ].join('\n');
 }
 
-/** One progress line: elapsed time, sent, in flight, ok and errors so far. */
-export function formatProgressLine(options: {
+/** Live counters, reported about once a second and at the end. */
+export interface TrafficProgress {
   elapsedMs: number;
   durationMs: number;
   sent: number;
   inFlight: number;
   ok: number;
   errors: number;
-}): string {
+}
+
+/** One progress line: elapsed time, sent, in flight, ok and errors so far. */
+export function formatProgressLine(options: TrafficProgress): string {
   const share = Math.min(1, options.elapsedMs / options.durationMs);
   const width = 20;
   const filled = Math.round(share * width);
